@@ -1,0 +1,185 @@
+package dev.serverlab.api.server;
+
+import dev.serverlab.api.Limits;
+import dev.serverlab.api.app.Application;
+import dev.serverlab.api.app.Request;
+import dev.serverlab.api.app.Response;
+import dev.serverlab.api.http.HttpException;
+import dev.serverlab.api.http.RequestParser;
+import dev.serverlab.api.http.ResponseWriter;
+import dev.serverlab.api.http.Timing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One connection served to completion by one thread, with blocking reads and writes: the loop every
+ * thread engine shares. The engines differ only in which thread runs it, and when.
+ *
+ * <pre>
+ *          ┌──────────── keep-alive ◄───────────────┐
+ *          ▼                                         │
+ *   IDLE: read() ─bytes─► BUSY: parse ─► handle ─► write ──► close (Connection: close,
+ *     │  waits ≤ idleTimeout    ▲  waits ≤ headerReadTimeout         error, or draining)
+ *     └─ EOF/timeout/drain ─► CLOSED
+ * </pre>
+ *
+ * It never holds a monitor while blocking, so virtual threads running it do not pin their carrier.
+ */
+public final class BlockingConnection implements Runnable, Connections.Tracked {
+
+    private static final int IDLE = 0;
+    private static final int BUSY = 1;
+    private static final int CLOSED = 2;
+    /** How long a refused connection waits for the client to stop sending before it closes. */
+    private static final int LINGER_MILLIS = 500;
+
+    private final Socket socket;
+    private final long acceptedMicros;
+    private final Application application;
+    private final CpuRunner cpu;
+    private final Limits limits;
+    private final Connections connections;
+    private final AccessLog accessLog;
+    private final AtomicInteger state = new AtomicInteger(IDLE);
+
+    public BlockingConnection(Socket socket, long acceptedMicros, Application application, CpuRunner cpu,
+                              Limits limits, Connections connections, AccessLog accessLog) {
+        this.socket = socket;
+        this.acceptedMicros = acceptedMicros;
+        this.application = application;
+        this.cpu = cpu;
+        this.limits = limits;
+        this.connections = connections;
+        this.accessLog = accessLog;
+        connections.add(this);
+    }
+
+    @Override
+    public void run() {
+        try {
+            if (connections.draining()) return;
+            socket.setTcpNoDelay(true);
+            serve(socket.getInputStream(), socket.getOutputStream());
+        } catch (IOException | InterruptedException e) {
+            // The client went away, timed out, or shutdown closed the socket: nothing to answer.
+            if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+        } finally {
+            state.set(CLOSED);
+            connections.remove(this);
+            closeQuietly();
+        }
+    }
+
+    private void serve(InputStream in, OutputStream out) throws IOException, InterruptedException {
+        RequestParser parser = new RequestParser(limits);
+        ByteBuffer buffer = ByteBuffer.allocate(4096).flip();
+        long headerDeadline = 0;
+        while (true) {
+            Request request;
+            try {
+                request = parser.parse(buffer);
+            } catch (HttpException e) {
+                refuse(in, out, e);
+                return;
+            }
+            if (request == null) {
+                if (parser.takeContinue()) write(out, ResponseWriter.continueResponse());
+                boolean wasIdle = !parser.inProgress();
+                if (parser.readingHeaders() && headerDeadline == 0) headerDeadline = System.nanoTime() + limits.headerReadTimeout().toNanos();
+                long timeoutNanos = wasIdle ? limits.idleTimeout().toNanos()
+                        : parser.readingHeaders() ? headerDeadline - System.nanoTime()
+                        : limits.idleTimeout().toNanos();
+                if (timeoutNanos <= 0 || !read(in, buffer, timeoutNanos)) {
+                    if (parser.readingHeaders() && timeoutNanos <= 0) refuse(in, out, new HttpException(408, "request headers took too long"));
+                    return;
+                }
+                if (wasIdle && !state.compareAndSet(IDLE, BUSY)) return;
+                continue;
+            }
+            headerDeadline = 0;
+            Exchange exchange = new Exchange(request, acceptedMicros);
+            Response response = Steps.runBlocking(application, exchange, cpu);
+            Timing timing = exchange.finish();
+            boolean keepAlive = request.keepAlive() && !connections.draining();
+            write(out, ResponseWriter.encode(response, timing, keepAlive, request.method().equals("HEAD")));
+            accessLog.served(request, response.status(), timing);
+            if (!keepAlive) return;
+            if (!buffer.hasRemaining()) {
+                // Between requests: shutdown may now close this connection without losing anything.
+                state.set(IDLE);
+                if (connections.draining() && state.compareAndSet(IDLE, CLOSED)) return;
+            }
+        }
+    }
+
+    /**
+     * Reads more bytes into {@code buffer}; false on end of stream or timeout. A timeout while the
+     * headers are being read ends with 408 (by the caller), otherwise the connection just closes.
+     */
+    private boolean read(InputStream in, ByteBuffer buffer, long timeoutNanos) throws IOException {
+        buffer.compact();
+        try {
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos))));
+            int n = in.read(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
+            if (n < 0) return false;
+            buffer.position(buffer.position() + n);
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } finally {
+            buffer.flip();
+        }
+    }
+
+    private void refuse(InputStream in, OutputStream out, HttpException e) throws IOException {
+        accessLog.refused(e.status(), e.reason());
+        write(out, ResponseWriter.error(e, Timing.refusedNow(acceptedMicros)));
+        socket.shutdownOutput();
+        // Lingering close: closing with unread input makes the kernel send a reset, which can destroy
+        // the answer before the client reads it. Discard what the client still sends, briefly and boundedly.
+        socket.setSoTimeout(LINGER_MILLIS);
+        byte[] discard = new byte[4096];
+        long budget = 64 * 1024;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+        try {
+            int n;
+            while (budget > 0 && System.nanoTime() < deadline && (n = in.read(discard)) >= 0) budget -= n;
+        } catch (IOException ignored) {
+            // The client closed or stayed silent: either way we are done.
+        }
+    }
+
+    private static void write(OutputStream out, ByteBuffer b) throws IOException {
+        out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+    }
+
+    @Override
+    public boolean closeIfIdle() {
+        if (state.compareAndSet(IDLE, CLOSED)) {
+            closeQuietly();
+            return true;
+        }
+        return state.get() == CLOSED;
+    }
+
+    @Override
+    public void forceClose() {
+        state.set(CLOSED);
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // Closing is best effort: the socket is gone either way.
+        }
+    }
+}

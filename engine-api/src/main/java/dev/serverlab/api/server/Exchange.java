@@ -1,0 +1,41 @@
+package dev.serverlab.api.server;
+
+import dev.serverlab.api.app.Request;
+import dev.serverlab.api.http.Timing;
+
+/**
+ * One request's life on the server: when its connection was accepted, when work on it started, and
+ * which worker did the work. Every engine keeps one per request and sends it back as {@link Timing}.
+ *
+ * <p>"Started" is the moment the server first runs the request's work: the CPU step, the start of the
+ * wait, or the answer itself. Time spent queued before that (in a backlog, a pool queue, or behind other
+ * work on an event loop) is waiting, not service: that is the split the lab's timelines draw.
+ */
+public final class Exchange {
+
+    private final Request request;
+    private final long acceptedMicros;
+    private long startedMicros;
+    private String servedBy;
+
+    public Exchange(Request request, long acceptedMicros) {
+        this.request = request;
+        this.acceptedMicros = acceptedMicros;
+    }
+
+    public Request request() {
+        return request;
+    }
+
+    /** Call on the thread that is about to do this request's work; the first call fixes the start time. */
+    public void markStarted() {
+        if (startedMicros == 0) startedMicros = Timing.nowMicros();
+        servedBy = Timing.currentWorker();
+    }
+
+    /** Call when the response is ready. */
+    public Timing finish() {
+        if (startedMicros == 0) markStarted();
+        return new Timing(acceptedMicros, startedMicros, Timing.nowMicros(), servedBy);
+    }
+}
