@@ -1,0 +1,51 @@
+package dev.serverlab.lab;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static dev.serverlab.lab.CompareCommandTest.list;
+import static dev.serverlab.lab.CompareCommandTest.map;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Engines that fail, registered only on the test class path (see {@link TestEngines}): each failure gets its
+ * own row, and the engines after it still run.
+ */
+class CompareFaultsTest {
+
+    @Test
+    void aFailingEngineDoesNotStopTheOthers(@TempDir Path out) throws Exception {
+        LabRun run = LabRun.of("compare", "--engines", "blocking,crashing-for-tests,failing-for-tests,steady-for-tests",
+                "--workloads", "io", "--sleep", "50ms", "--clients", "2", "--warmup", "1", "--timeout", "20s",
+                "--out", out.toString());
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(Lab.FAILED);
+        // line-up order: serial, pools (the fakes declare --workers), unknown models last
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Files.readString(out.resolve("results.json")));
+        List<Map<String, Object>> runs = list(json, "runs");
+        assertThat(runs).extracting(r -> r.get("configuration"))
+                .containsExactly("blocking", "crashing-for-tests", "failing-for-tests", "steady-for-tests");
+
+        assertThat(runs.get(0)).containsEntry("status", "ok");
+        assertThat(runs.get(1)).containsEntry("status", "failed");
+        assertThat((String) runs.get(1).get("error")).contains("the server process exited");
+        assertThat(runs.get(2)).containsEntry("status", "failed").containsEntry("server", null);
+        assertThat((String) runs.get(2).get("error")).contains("exited with code", "simulated start failure");
+        // the engine after the failures ran, and an engine the lab does not know has no ideal
+        assertThat(runs.get(3)).containsEntry("status", "ok").containsEntry("idealSeconds", null);
+        assertThat(map(runs.get(3), "model")).containsEntry("kind", "unknown");
+        assertThat(list(runs.get(3), "requests")).hasSize(2);
+
+        assertThat(run.out()).containsPattern("crashing-for-tests\\s+io\\s+failed: the server process exited")
+                .containsPattern("failing-for-tests\\s+io\\s+failed: engine 'failing-for-tests' exited with code 3")
+                .containsPattern("steady-for-tests\\s+io\\s+[\\d.]+ m?s\\s.*\\?\\s+\\?\\s+1\\s+1");
+        assertThat(out.resolve("report.html")).exists();
+        assertThat(Files.readString(out.resolve("report.html"))).contains("failing-for-tests did not run");
+    }
+}

@@ -1,0 +1,48 @@
+package dev.serverlab.lab;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PollCommandTest {
+
+    private static final Pattern SUMMARY = Pattern.compile("answer: 200 (\\S+) after .*; (\\d+) side computations? of fib\\((\\d+)\\) done while waiting");
+
+    @Test
+    void sideWorkIsDoneWhileTheSlowRequestIsOnItsWay() {
+        // fib(22) takes well under a millisecond once compiled; the answer takes 400 ms
+        LabRun run = LabRun.of("poll", "--engine", "blocking", "--path", "/sleep/400", "--side", "22");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        Matcher m = SUMMARY.matcher(run.out());
+        assertThat(m.find()).as(run.out()).isTrue();
+        assertThat(m.group(1)).isEqualTo("400");
+        int side = Integer.parseInt(m.group(2));
+        assertThat(side).isGreaterThan(1);
+        // a line per side computation, as the original printed
+        assertThat(run.out().lines().filter(l -> l.startsWith("  side ")).count()).isEqualTo(side);
+        assertThat(run.out()).contains("  side 1: fib(22) = 17711 in ");
+    }
+
+    @Test
+    void anAnswerQuickerThanOneSideComputationCountsAtMostOne() {
+        // /fib/1 answers in well under a millisecond; fib(30) takes milliseconds: the answer is in after one
+        LabRun run = LabRun.of("poll", "--engine", "blocking", "--path", "/fib/1", "--side", "30", "--quiet");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        Matcher m = SUMMARY.matcher(run.out());
+        assertThat(m.find()).as(run.out()).isTrue();
+        assertThat(Integer.parseInt(m.group(2))).isBetween(0, 3);
+        assertThat(run.out()).doesNotContain("  side ");
+    }
+
+    @Test
+    void nothingListeningIsAClearError() {
+        LabRun run = LabRun.of("poll", "--url", "http://127.0.0.1:1/sleep/10");
+        assertThat(run.exitCode()).isEqualTo(Lab.UNAVAILABLE);
+        assertThat(run.err()).contains("connection refused").doesNotContain("Exception");
+    }
+}
