@@ -62,8 +62,11 @@ final class HtmlReport {
                     .append("All timelines of this workload share one time axis.</p>\n");
             double scale = Timeline.scaleFor(runs);
             for (RunResult run : runs) {
-                h.append("<section class=\"run\" id=\"").append(xml(run.slug())).append("\">\n<h3>").append(xml(run.variant().label()))
-                        .append(" <code>").append(xml(run.variant().commandLine())).append("</code></h3>\n");
+                h.append("<section class=\"run\" id=\"").append(xml(run.slug())).append("\">\n<h3>").append(xml(run.variant().label()));
+                if (!run.variant().commandLine().equals(run.variant().label())) {
+                    h.append(" <code>--engine ").append(xml(run.variant().commandLine())).append("</code>");
+                }
+                h.append("</h3>\n");
                 if (run.measured()) h.append(Timeline.single(run, scale, c.machine().cores()));
                 h.append("<p class=\"story\">").append(xml(String.join(" ", Story.of(run, c.machine().cores())))).append("</p>\n");
                 if (run.warmup() != null) {

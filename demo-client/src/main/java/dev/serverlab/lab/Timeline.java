@@ -171,7 +171,8 @@ final class Timeline {
         });
         out.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\" stroke-width=\"1\"/>",
                 x.left, bottom, x.right, bottom));
-        text(out, x.right - 150, bottom + 26, 10, "normal", "seconds after the clients were released");
+        out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-family=\"sans-serif\" font-size=\"10\" fill=\"#444\" text-anchor=\"end\">%s</text>%n",
+                x.right, bottom + 26, "time since the clients were released"));
         return bottom + 30;
     }
 
