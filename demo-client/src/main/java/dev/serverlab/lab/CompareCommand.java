@@ -273,6 +273,9 @@ final class CompareCommand implements Callable<Integer> {
             List<LabClient.Sample> samples = LabClient.fire(server.target(w.warmupPath()), warmup, requestTimeout);
             warm = new RunResult.Warmup(w.warmupPath(), warmup, RunStats.of(samples).totalMicros(),
                     (int) samples.stream().filter(s -> !s.ok()).count());
+            if (warm.failed() > 0 && server.awaitExit(Duration.ofSeconds(2))) {
+                return RunResult.failed(variant, w, info, exited(server, "the warm-up", samples), ideal, clients);
+            }
         }
         List<List<LabClient.Sample>> reps = new ArrayList<>();
         for (int r = 0; r < repeat; r++) {
@@ -280,13 +283,22 @@ final class CompareCommand implements Callable<Integer> {
             reps.add(LabClient.fire(server.target(w.path()), clients, requestTimeout));
         }
         String error = null;
-        List<String> errors = reps.stream().flatMap(List::stream).filter(s -> !s.ok())
-                .map(s -> s.error() != null ? s.error() : "status " + s.status()).distinct().toList();
-        if (!errors.isEmpty()) {
-            error = String.join("; ", errors);
-            if (!server.isAlive()) error = "the server process exited during the run (" + error + "); its last output:\n" + server.lastOutput();
+        List<LabClient.Sample> all = reps.stream().flatMap(List::stream).toList();
+        if (!all.stream().allMatch(LabClient.Sample::ok)) {
+            error = server.awaitExit(Duration.ofSeconds(2)) ? exited(server, "the run", all) : failures(all);
         }
         return new RunResult(variant, w, List.copyOf(reps), RunResult.medianIndex(reps), warm, info, error, ideal, clients);
+    }
+
+    /** "connection refused; status 500": each distinct failure once. */
+    private static String failures(List<LabClient.Sample> samples) {
+        return String.join("; ", samples.stream().filter(s -> !s.ok())
+                .map(s -> s.error() != null ? s.error() : "status " + s.status()).distinct().toList());
+    }
+
+    private static String exited(ServerProcess server, String when, List<LabClient.Sample> samples) {
+        return "the server process exited with code " + server.exitCode() + " during " + when + " (" + failures(samples)
+                + "); its last output:\n" + server.lastOutput();
     }
 
     private Optional<IdealTotal> ideal(Variant variant, Workload w, int cores) {

@@ -137,6 +137,16 @@ public final class ServerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Waits up to {@code timeout} for the process to end; true when it has. A crash takes a moment to be seen. */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The exit code, once it has exited. */
+    public int exitCode() {
+        return process.exitValue();
+    }
+
     /** A target on this server's loopback port. */
     public Target target(String path) {
         return new Target("127.0.0.1", port, path);

@@ -34,7 +34,7 @@ class CompareFaultsTest {
 
         assertThat(runs.get(0)).containsEntry("status", "ok");
         assertThat(runs.get(1)).containsEntry("status", "failed");
-        assertThat((String) runs.get(1).get("error")).contains("the server process exited");
+        assertThat((String) runs.get(1).get("error")).contains("the server process exited with code 70");
         assertThat(runs.get(2)).containsEntry("status", "failed").containsEntry("server", null);
         assertThat((String) runs.get(2).get("error")).contains("exited with code", "simulated start failure");
         // the engine after the failures ran, and an engine the lab does not know has no ideal
