@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param medianServiceMicros the median time from started to finished on the server
  * @param maxWaitMicros       the longest a request waited, from connect to the server starting it
  * @param workers             distinct {@code X-Served-By} values: pids or threads
- * @param peakInService       the most requests between started and finished at one instant
+ * @param peakInService       the most requests between started and finished at once (see {@link #peakInService})
  * @param failed              requests that failed or got no 2xx answer
  */
 public record RunStats(long totalMicros, long minLatencyMicros, double medianLatencyMicros, long maxLatencyMicros,
@@ -41,8 +41,11 @@ public record RunStats(long totalMicros, long minLatencyMicros, double medianLat
     }
 
     /**
-     * The most requests in service at one instant, from their [started, finished] intervals. A request that
-     * starts exactly when another finishes does not overlap it.
+     * The most requests in service at once, from their [started, finished] intervals, counting only levels held
+     * for at least 2% of the span from the first start to the last finish. An event loop that finishes an
+     * offloaded request a few milliseconds after its pool thread took the next one is not "3 at once" on a
+     * pool of 2: such hand-over blips are left out. A request that starts exactly when another finishes does
+     * not overlap it.
      */
     static int peakInService(List<LabClient.Sample> samples) {
         List<long[]> events = new ArrayList<>();
@@ -51,13 +54,16 @@ public record RunStats(long totalMicros, long minLatencyMicros, double medianLat
             events.add(new long[] {s.startedMicros(), +1});
             events.add(new long[] {Math.max(s.startedMicros(), s.finishedMicros()), -1});
         }
+        if (events.isEmpty()) return 0;
         long[][] sorted = events.toArray(long[][]::new);
         Arrays.sort(sorted, (a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        long span = sorted[sorted.length - 1][0] - sorted[0][0];
+        double held = span * 0.02;
         int now = 0;
-        int peak = 0;
-        for (long[] e : sorted) {
-            now += (int) e[1];
-            peak = Math.max(peak, now);
+        int peak = 1;
+        for (int i = 0; i < sorted.length - 1; i++) {
+            now += (int) sorted[i][1];
+            if (sorted[i + 1][0] - sorted[i][0] >= held) peak = Math.max(peak, now);
         }
         return peak;
     }

@@ -42,12 +42,13 @@ final class Timeline {
                 + run.workload().path() + " · " + run.clients() + " clients");
         y += 17;
         text(body, 10, y, 12, "normal", headline(run));
-        y += 10;
+        y += 18;
         int rowsTop = y;
         y = bars(body, run, x, y, 13, 3, true);
-        y = axis(body, x, rowsTop, y, idealLine(run));
+        StringBuilder grid = new StringBuilder();
+        y = axis(grid, body, x, rowsTop, y, idealLine(run));
         y = legend(body, workers(run), y + 6);
-        return svg(body, y + 8);
+        return svg(grid.append(body), y + 8);
     }
 
     /** Every run of one workload stacked on one time axis: the experiment at a glance. */
@@ -74,11 +75,13 @@ final class Timeline {
                 text(body, x.left, y + 8, 11, "normal", "did not run: " + Story.firstLine(run.error()));
                 y += 12;
             }
-            idealLine(run).ifPresent(ideal -> dashed(body, x.at(ideal), rowsTop - 2, rowsTop + 2 + run.samples().size() * 9));
+            int rowsBottom = y;
+            idealLine(run).ifPresent(ideal -> dashed(body, x.at(ideal), rowsTop, rowsBottom));
             y += 4;
         }
-        y = axis(body, x, top, y, java.util.Optional.empty());
-        return svg(body, y + 8);
+        StringBuilder grid = new StringBuilder();
+        y = axis(grid, body, x, top, y, java.util.Optional.empty());
+        return svg(grid.append(body), y + 8);
     }
 
     /** "total 5.12 s, ideal 4.90 s (1.04 ×), at most 4 in service at once". */
@@ -154,12 +157,15 @@ final class Timeline {
         return run.ideal().map(i -> i.total().toNanos() / 1e9);
     }
 
-    /** Ticks and grid lines from {@code top} to {@code bottom}, labels below; returns the new bottom. */
-    private static int axis(StringBuilder out, Scale x, int top, int bottom, java.util.Optional<Double> ideal) {
+    /**
+     * Grid lines from {@code top} to {@code bottom} into {@code grid} (drawn under the bars), ticks, labels and
+     * the ideal line into {@code out}; returns the new bottom.
+     */
+    private static int axis(StringBuilder grid, StringBuilder out, Scale x, int top, int bottom, java.util.Optional<Double> ideal) {
         double step = niceStep(x.max);
         for (double t = 0; t <= x.max + step / 1000; t += step) {
             double px = x.at(t);
-            out.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e8e8e8\" stroke-width=\"1\"/>",
+            grid.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e8e8e8\" stroke-width=\"1\"/>",
                     px, top, px, bottom));
             out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-family=\"sans-serif\" font-size=\"10\" fill=\"#444\" text-anchor=\"middle\">%s</text>",
                     px, bottom + 12, xml(tickLabel(t, step))));
@@ -167,7 +173,7 @@ final class Timeline {
         ideal.ifPresent(i -> {
             dashed(out, x.at(i), top, bottom);
             out.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-family=\"sans-serif\" font-size=\"10\" fill=\"#333\" text-anchor=\"middle\">ideal</text>",
-                    x.at(i), top - 1));
+                    x.at(i), top - 3));
         });
         out.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\" stroke-width=\"1\"/>",
                 x.left, bottom, x.right, bottom));

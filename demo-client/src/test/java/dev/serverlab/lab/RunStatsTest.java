@@ -20,6 +20,9 @@ class RunStatsTest {
         // two at a time
         assertThat(RunStats.peakInService(List.of(sample(1, 100, 300, "a"), sample(2, 100, 300, "b"),
                 sample(3, 300, 500, "a"), sample(4, 310, 500, "b")))).isEqualTo(2);
+        // a pool of 2 whose answers leave a few microseconds after the next request started: still 2 at a time
+        assertThat(RunStats.peakInService(List.of(sample(1, 0, 1003, "a"), sample(2, 0, 1004, "b"),
+                sample(3, 1000, 2003, "a"), sample(4, 1000, 2004, "b")))).isEqualTo(2);
         // all at once
         assertThat(RunStats.peakInService(List.of(sample(1, 100, 1000, "a"), sample(2, 110, 1000, "a"), sample(3, 120, 1000, "a"))))
                 .isEqualTo(3);
