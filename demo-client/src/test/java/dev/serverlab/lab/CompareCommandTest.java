@@ -124,6 +124,27 @@ class CompareCommandTest {
     }
 
     @Test
+    void repeatedRunsReportTheMedianOneAndKeepEveryRequest(@TempDir Path out) throws Exception {
+        LabRun run = LabRun.of("compare", "--engines", "blocking", "--workloads", "io", "--sleep", "30ms", "--clients", "2",
+                "--repeat", "3", "--warmup", "0", "--out", out.toString());
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Files.readString(out.resolve("results.json")));
+        Map<String, Object> result = list(json, "runs").get(0);
+        @SuppressWarnings("unchecked")
+        List<Double> totals = (List<Double>) result.get("repetitionTotalsSeconds");
+        assertThat(totals).hasSize(3);
+        List<Double> sorted = totals.stream().sorted().toList();
+        assertThat((double) result.get("totalSeconds")).isEqualTo(sorted.get(1));
+        assertThat(totals.get(((Double) result.get("chosenRepetition")).intValue() - 1)).isEqualTo(sorted.get(1));
+        assertThat(result).containsEntry("warmup", null);
+        List<String> csv = Files.readAllLines(out.resolve("requests.csv"));
+        assertThat(csv).hasSize(1 + 3 * 2);
+        assertThat(csv.stream().skip(1).filter(l -> l.contains(",true,")).count()).isEqualTo(2);
+    }
+
+    @Test
     void optionsThatCannotWorkAreRefusedWithAMessage() {
         LabRun unknown = LabRun.of("compare", "--engines", "no-such-engine");
         assertThat(unknown.exitCode()).isEqualTo(Lab.USAGE);
