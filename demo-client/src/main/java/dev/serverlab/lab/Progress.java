@@ -74,7 +74,7 @@ final class Progress implements AutoCloseable {
 
     private synchronized void draw() {
         if (!live || closed) return;
-        String line = String.format("compare [%d/%d] %s · %s elapsed", done, total, what, Format.clock(elapsed()));
+        String line = String.format("compare: %d of %d done · now %s · %s elapsed", done, total, what, Format.clock(elapsed()));
         err.print("\r" + line + "\033[K");
         err.flush();
     }
