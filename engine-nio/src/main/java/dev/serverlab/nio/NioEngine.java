@@ -131,6 +131,11 @@ public final class NioEngine implements ServerEngine {
             return loops.stream().mapToInt(EventLoop::load).sum();
         }
 
+        /** True once every loop thread and offload thread has ended; for tests. */
+        boolean released() {
+            return loops.stream().noneMatch(loop -> loop.thread().isAlive()) && (offload == null || offload.isTerminated());
+        }
+
         /**
          * Stops accepting first and waits for that, so no connection is handed to a loop that has begun to
          * drain; then every loop drains until the shared deadline; then the offload pool stops.
