@@ -17,17 +17,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -80,22 +77,10 @@ final class EventLoop implements Runnable {
     /** Output a connection may have queued and still read more requests. */
     static final int MAX_BACKLOG = 64 * 1024;
     private static final int READ_BUFFER_BYTES = 64 * 1024;
-    /** Connections accepted per wake-up before the loop serves the ones it has. */
-    private static final int ACCEPT_BATCH = 64;
     private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long LINGER_BUDGET = 64 * 1024;
-    private static final long ACCEPT_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Longer waits are cut here (the request deadline ends them first anyway): nanoTime arithmetic stays exact. */
     private static final Duration LONGEST_SLEEP = Duration.ofDays(1);
-
-    /** A deed for later, run by the loop in deadline order; {@code seq} keeps equal deadlines first-in first-out. */
-    private record Timer(long at, long seq, Runnable action) implements Comparable<Timer> {
-        @Override
-        public int compareTo(Timer o) {
-            int c = Long.compare(at - o.at, 0);
-            return c != 0 ? c : Long.compare(seq, o.seq);
-        }
-    }
 
     /** Work on one connection that may fail; {@link #guarded} turns a failure into closing that connection. */
     @FunctionalInterface
@@ -109,8 +94,9 @@ final class EventLoop implements Runnable {
     private final AccessLog accessLog;
     /** Where CPU work runs when offloaded; null runs it on this loop. */
     private final ExecutorService offload;
-    /** The listening socket, on the first loop only: it accepts for the whole group. */
-    private final ServerSocketChannel listener;
+    /** Accepts for the whole group, on the first loop's thread. */
+    private final Acceptor acceptor;
+    private final boolean accepts;
     private final Selector selector;
     private final Thread thread;
     private final long sweepNanos;
@@ -119,36 +105,27 @@ final class EventLoop implements Runnable {
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     /** Connections handed to this loop and not closed yet; the acceptor reads it to pick the least loaded loop. */
     private final AtomicInteger load = new AtomicInteger();
-    private final AtomicBoolean acceptPaused = new AtomicBoolean();
 
     // Loop-thread state: no locks needed.
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    private final Timers timers = new Timers();
     private final Set<Connection> connections = new HashSet<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
-    private List<EventLoop> group = List.of(this);
-    private SelectionKey acceptKey;
-    private long timerSeq;
-    private long lastAcceptWarning;
     private boolean draining;
 
     EventLoop(String name, Application application, Limits limits, AccessLog accessLog, ExecutorService offload,
-              ServerSocketChannel listener) throws IOException {
+              Acceptor acceptor, boolean accepts) throws IOException {
         this.name = name;
         this.application = application;
         this.limits = limits;
         this.accessLog = accessLog;
         this.offload = offload;
-        this.listener = listener;
+        this.acceptor = acceptor;
+        this.accepts = accepts;
         this.selector = Selector.open();
-        if (listener != null) acceptKey = listener.register(selector, SelectionKey.OP_ACCEPT);
+        if (accepts) acceptor.register(this, selector);
         this.thread = Thread.ofPlatform().name(name).unstarted(this);
         long shortest = Math.min(limits.idleTimeout().toNanos(), Math.min(limits.headerReadTimeout().toNanos(), limits.requestDeadline().toNanos()));
         this.sweepNanos = Math.clamp(shortest / 10, TimeUnit.MILLISECONDS.toNanos(10), TimeUnit.SECONDS.toNanos(1));
-    }
-
-    /** The loops of one server; the first one accepts for all of them. Call before {@link #start()}. */
-    void join(List<EventLoop> loops) {
-        this.group = List.copyOf(loops);
     }
 
     void start() {
@@ -182,7 +159,7 @@ final class EventLoop implements Runnable {
             log.error("{} stopped: {}", name, e.toString());
         } finally {
             for (Connection c : List.copyOf(connections)) close(c);
-            closeListener();
+            if (accepts) acceptor.stop();
             try {
                 selector.close();
             } catch (IOException ignored) {
@@ -192,15 +169,14 @@ final class EventLoop implements Runnable {
     }
 
     private void select() throws IOException {
-        Timer next = timers.peek();
-        long delay = next == null ? -1 : next.at - System.nanoTime();
-        if (!tasks.isEmpty() || (next != null && delay <= 0)) {
+        long delay = timers.nanosToNext(System.nanoTime());
+        if (!tasks.isEmpty() || delay == 0) {
             selector.selectNow(this::onSelected);
-        } else if (next == null) {
+        } else if (delay < 0) {
             selector.select(this::onSelected);
         } else {
             // Round up: waking a little late is fine; waking early would spin until the timer is due.
-            selector.select(this::onSelected, Math.max(1, (delay + 999_999) / 1_000_000));
+            selector.select(this::onSelected, (delay + 999_999) / 1_000_000);
         }
         wakeupPending.set(false);
     }
@@ -211,7 +187,7 @@ final class EventLoop implements Runnable {
             if (key.isValid() && key.isReadable()) guarded(c, this::onReadable);
         } else if (key.isValid() && key.isAcceptable()) {
             try {
-                onAcceptable();
+                acceptor.onAcceptable();
             } catch (RuntimeException e) {
                 log.warn("{}: accepting failed: {}", name, e.toString());
             }
@@ -230,20 +206,12 @@ final class EventLoop implements Runnable {
     }
 
     private void runTimers() {
-        long now = System.nanoTime();
-        Timer t;
-        while ((t = timers.peek()) != null && t.at - now <= 0) {
-            timers.poll();
-            try {
-                t.action.run();
-            } catch (RuntimeException e) {
-                log.warn("{}: a timer failed: {}", name, e.toString());
-            }
-        }
+        timers.runDue(System.nanoTime(), e -> log.warn("{}: a timer failed: {}", name, e.toString()));
     }
 
-    private void schedule(long at, Runnable action) {
-        timers.add(new Timer(at, timerSeq++, action));
+    /** Runs {@code action} on this loop at {@code at} ({@link System#nanoTime()}); loop thread only. */
+    void schedule(long at, Runnable action) {
+        timers.at(at, action);
     }
 
     /** The error boundary: a failure while serving one connection closes that connection, and only it. */
@@ -263,43 +231,8 @@ final class EventLoop implements Runnable {
 
     // ---- accepting ----------------------------------------------------------------------------------
 
-    private void onAcceptable() {
-        for (int i = 0; i < ACCEPT_BATCH; i++) {
-            if (openConnections() >= limits.maxConnections()) {
-                pauseAccepting();
-                return;
-            }
-            SocketChannel channel;
-            try {
-                channel = listener.accept();
-                if (channel == null) return;
-                channel.configureBlocking(false);
-                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            } catch (IOException e) {
-                backOffAccepting(e);
-                return;
-            }
-            leastLoaded().adopt(channel, Timing.nowMicros());
-        }
-    }
-
-    /** microhttp's rule: a new connection goes to the loop with the fewest; ties go to the first. */
-    private EventLoop leastLoaded() {
-        EventLoop best = group.get(0);
-        for (EventLoop loop : group) {
-            if (loop.load() < best.load()) best = loop;
-        }
-        return best;
-    }
-
-    private int openConnections() {
-        int open = 0;
-        for (EventLoop loop : group) open += loop.load();
-        return open;
-    }
-
-    /** Takes a freshly accepted connection; called by the accepting loop. */
-    private void adopt(SocketChannel channel, long acceptedMicros) {
+    /** Takes a freshly accepted connection; called by the acceptor, on its loop's thread. */
+    void adopt(SocketChannel channel, long acceptedMicros) {
         load.incrementAndGet();
         Connection c = new Connection(channel, acceptedMicros, limits);
         if (Thread.currentThread() == thread) register(c);
@@ -317,37 +250,6 @@ final class EventLoop implements Runnable {
         c.lastActive = System.nanoTime();
         if (accessLog.enabled()) accessLog.accepted(c.channel.socket().getRemoteSocketAddress());
         if (draining) close(c);
-    }
-
-    /**
-     * At {@code maxConnections} the loop stops accepting: new clients wait in the kernel's backlog (and
-     * connect, as far as they can tell) until a connection closes.
-     */
-    private void pauseAccepting() {
-        acceptKey.interestOps(0);
-        acceptPaused.set(true);
-        if (openConnections() < limits.maxConnections()) resumeAccepting(); // a close raced with the pause
-    }
-
-    private void resumeAccepting() {
-        acceptPaused.set(false);
-        if (!draining && acceptKey.isValid()) acceptKey.interestOps(SelectionKey.OP_ACCEPT);
-    }
-
-    /** Called by any loop when one of its connections closes. */
-    private void connectionClosed() {
-        if (acceptPaused.compareAndSet(true, false)) execute(this::resumeAccepting);
-    }
-
-    /** accept() failed, typically out of file descriptors: retry soon rather than spin on a ready socket. */
-    private void backOffAccepting(IOException e) {
-        long now = System.nanoTime();
-        if (lastAcceptWarning == 0 || now - lastAcceptWarning > TimeUnit.SECONDS.toNanos(10)) {
-            log.warn("{}: accept failed ({}); retrying every 100 ms", name, e.toString());
-            lastAcceptWarning = now;
-        }
-        acceptKey.interestOps(0);
-        schedule(now + ACCEPT_BACKOFF_NANOS, this::resumeAccepting);
     }
 
     // ---- reading, parsing, writing ------------------------------------------------------------------
@@ -447,7 +349,7 @@ final class EventLoop implements Runnable {
         c.close();
         connections.remove(c);
         load.decrementAndGet();
-        group.get(0).connectionClosed();
+        acceptor.connectionClosed();
     }
 
     // ---- the application's steps ----------------------------------------------------------------------
@@ -581,22 +483,6 @@ final class EventLoop implements Runnable {
         c.closing = true;
         c.state = State.WRITING;
         serve(c, c.unparsed());
-    }
-
-    /** On the accepting loop: stop accepting; the port is released, new clients are refused. */
-    void stopAccepting() {
-        draining = true;
-        closeListener();
-    }
-
-    private void closeListener() {
-        if (listener == null) return;
-        if (acceptKey != null) acceptKey.cancel();
-        try {
-            listener.close();
-        } catch (IOException ignored) {
-            // already closed
-        }
     }
 
     /**

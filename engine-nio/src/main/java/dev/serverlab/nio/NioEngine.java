@@ -81,35 +81,38 @@ public final class NioEngine implements ServerEngine {
         ExecutorService offload = offloadThreads == 0 ? null
                 : Executors.newFixedThreadPool(offloadThreads, Thread.ofPlatform().name("nio-offload-", 1).daemon().factory());
         AccessLog accessLog = new AccessLog(config.accessLog());
+        Acceptor acceptor = new Acceptor(listener, config.limits().maxConnections());
         List<EventLoop> group = new ArrayList<>(loops);
         try {
             for (int i = 0; i < loops; i++) {
-                group.add(new EventLoop("nio-loop-" + (i + 1), application, config.limits(), accessLog, offload,
-                        i == 0 ? listener : null));
+                group.add(new EventLoop("nio-loop-" + (i + 1), application, config.limits(), accessLog, offload, acceptor, i == 0));
             }
         } catch (IOException | RuntimeException e) {
             listener.close();
             if (offload != null) offload.shutdownNow();
             throw e;
         }
-        for (EventLoop loop : group) loop.join(group);
+        acceptor.join(group);
         for (EventLoop loop : group) loop.start();
         String details = "loops=" + loops + ", cpu work " + (offload == null ? "inline on the loop" : "on " + offloadThreads + " offload threads");
         log.debug("nio listening on {} with {}", listener.socket().getLocalSocketAddress(), details);
-        return new Server((InetSocketAddress) listener.socket().getLocalSocketAddress(), group, offload, config, details);
+        return new Server((InetSocketAddress) listener.socket().getLocalSocketAddress(), acceptor, group, offload, config, details);
     }
 
     /** A started group of loops, and the offload pool if there is one. */
     static final class Server implements RunningServer {
         private final InetSocketAddress address;
+        private final Acceptor acceptor;
         private final List<EventLoop> loops;
         private final ExecutorService offload;
         private final EngineConfig config;
         private final String details;
         private boolean closed;
 
-        Server(InetSocketAddress address, List<EventLoop> loops, ExecutorService offload, EngineConfig config, String details) {
+        Server(InetSocketAddress address, Acceptor acceptor, List<EventLoop> loops, ExecutorService offload, EngineConfig config,
+               String details) {
             this.address = address;
+            this.acceptor = acceptor;
             this.loops = loops;
             this.offload = offload;
             this.config = config;
@@ -128,7 +131,7 @@ public final class NioEngine implements ServerEngine {
 
         /** Connections open on every loop; for tests. */
         int openConnections() {
-            return loops.stream().mapToInt(EventLoop::load).sum();
+            return acceptor.openConnections();
         }
 
         /** True once every loop thread and offload thread has ended; for tests. */
@@ -146,16 +149,16 @@ public final class NioEngine implements ServerEngine {
             closed = true;
             long timeout = config.limits().drainTimeout().toNanos();
             long deadline = System.nanoTime() + timeout;
-            EventLoop acceptor = loops.get(0);
+            EventLoop home = loops.get(0);
             CompletableFuture<Void> stopped = new CompletableFuture<>();
-            acceptor.execute(() -> {
-                acceptor.stopAccepting();
+            home.execute(() -> {
+                acceptor.stop();
                 stopped.complete(null);
             });
             try {
                 stopped.get(5, TimeUnit.SECONDS);
             } catch (ExecutionException | TimeoutException e) {
-                log.warn("{} did not stop accepting in time: {}", acceptor.thread().getName(), e.toString());
+                log.warn("{} did not stop accepting in time: {}", home.thread().getName(), e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
