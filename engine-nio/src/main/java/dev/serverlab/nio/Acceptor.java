@@ -86,9 +86,9 @@ final class Acceptor {
     }
 
     private EventLoop leastLoaded() {
-        EventLoop best = group.get(0);
+        EventLoop best = home; // running this code, so alive
         for (EventLoop loop : group) {
-            if (loop.load() < best.load()) best = loop;
+            if (!loop.ended() && loop.load() < best.load()) best = loop;
         }
         return best;
     }

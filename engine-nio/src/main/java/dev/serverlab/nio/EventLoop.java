@@ -105,6 +105,8 @@ final class EventLoop implements Runnable {
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     /** Connections handed to this loop and not closed yet; the acceptor reads it to pick the least loaded loop. */
     private final AtomicInteger load = new AtomicInteger();
+    /** Set when the loop has ended (drained, or its selector failed): the acceptor hands it nothing more. */
+    private volatile boolean ended;
 
     // Loop-thread state: no locks needed.
     private final Timers timers = new Timers();
@@ -140,6 +142,10 @@ final class EventLoop implements Runnable {
         return load.get();
     }
 
+    boolean ended() {
+        return ended;
+    }
+
     /** Runs {@code task} on this loop soon; safe from any thread. */
     void execute(Runnable task) {
         tasks.add(task);
@@ -158,6 +164,7 @@ final class EventLoop implements Runnable {
         } catch (IOException | RuntimeException e) {
             log.error("{} stopped: {}", name, e.toString());
         } finally {
+            ended = true;
             for (Connection c : List.copyOf(connections)) close(c);
             if (accepts) acceptor.stop();
             try {
