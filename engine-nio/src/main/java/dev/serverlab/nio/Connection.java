@@ -21,6 +21,7 @@ final class Connection {
     enum State { READING, DISPATCHED, WRITING, LINGERING, CLOSED }
 
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0).asReadOnlyBuffer();
+    private static final int WRITE_CHUNK = 256 * 1024;
 
     final SocketChannel channel;
     /** When the connection was accepted, in epoch micros: the {@code X-Accepted-At} of each of its requests. */
@@ -69,13 +70,23 @@ final class Connection {
     void flush() throws IOException {
         ByteBuffer head;
         while ((head = output.peek()) != null) {
-            int n = channel.write(head);
+            // A chunk at a time: the JDK copies a heap buffer into a temporary direct one before writing,
+            // and copying all of a large response again for every partial write would be quadratic.
+            int limit = head.limit();
+            head.limit(Math.min(limit, head.position() + WRITE_CHUNK));
+            int wanted = head.remaining();
+            int n;
+            try {
+                n = channel.write(head);
+            } finally {
+                head.limit(limit);
+            }
             if (n > 0) {
                 pendingBytes -= n;
                 lastActive = System.nanoTime();
             }
-            if (head.hasRemaining()) return;
-            output.poll();
+            if (n < wanted) return; // the socket's send buffer is full: wait for OP_WRITE
+            if (!head.hasRemaining()) output.poll();
         }
     }
 
