@@ -500,7 +500,9 @@ final class EventLoop implements Runnable {
     void drain(long deadline) {
         draining = true;
         for (Connection c : new ArrayList<>(connections)) {
-            if (c.idle()) close(c);
+            // A request the client already sent may wait unread in the socket: read first. What stays
+            // idle is closed by serve(); what arrived is answered, with Connection: close.
+            if (c.idle()) guarded(c, this::onReadable);
         }
         schedule(deadline, () -> {
             if (!connections.isEmpty()) log.warn("{}: {} connection(s) still busy after the drain timeout; closing them", name, connections.size());

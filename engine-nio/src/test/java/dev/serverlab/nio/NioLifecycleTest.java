@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static dev.serverlab.nio.Servers.thread;
@@ -53,9 +54,11 @@ class NioLifecycleTest {
 
     @Test
     void closeFinishesOffloadedWorkAndClosesIdleConnections() throws Exception {
+        CountDownLatch computing = new CountDownLatch(1);
         Application app = request -> request.path().equals("/")
                 ? Reply.of(Response.ok("hello\n"))
                 : Reply.compute(safepoint -> {
+                    computing.countDown();
                     try {
                         Thread.sleep(500);
                     } catch (InterruptedException e) {
@@ -69,7 +72,7 @@ class NioLifecycleTest {
             idle.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
             assertThat(idle.read().status()).isEqualTo(200);
             busy.send("GET /work HTTP/1.1\r\nHost: t\r\n\r\n");
-            Thread.sleep(100);
+            assertThat(computing.await(30, TimeUnit.SECONDS)).as("the work is in flight when shutdown begins").isTrue();
             long start = System.nanoTime();
             CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
             assertThat(idle.closedByServer()).as("the idle keep-alive connection is closed").isTrue();
@@ -88,11 +91,15 @@ class NioLifecycleTest {
     @Test
     void whatIsStillBusyAtTheDrainTimeoutIsClosed() throws Exception {
         EngineConfig config = EngineConfig.ephemeral().withLimits(Limits.DEFAULTS.withDrainTimeout(Duration.ofMillis(300)));
-        NioEngine.Server server = Servers.start(config);
+        CountDownLatch dispatched = new CountDownLatch(1);
+        NioEngine.Server server = Servers.start(config, request -> {
+            dispatched.countDown();
+            return Reply.sleep(Duration.ofSeconds(20), () -> Reply.of(Response.ok("too late\n")));
+        });
         InetSocketAddress address = Servers.address(server);
         try (RawHttp http = new RawHttp(address)) {
             http.send("GET /sleep/20000 HTTP/1.1\r\nHost: t\r\n\r\n");
-            Thread.sleep(100);
+            assertThat(dispatched.await(30, TimeUnit.SECONDS)).isTrue();
             long start = System.nanoTime();
             server.close();
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(8_000);
