@@ -172,8 +172,7 @@ final class Supervisor implements RunningServer {
 
     @Override
     public String details() {
-        return "workers=" + workers.length + " pids=" + workerPids().stream().map(String::valueOf).collect(Collectors.joining(","))
-                + " (SO_REUSEPORT)";
+        return "workers=" + workers.length + " pids=" + workerPids().stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 
     /**
