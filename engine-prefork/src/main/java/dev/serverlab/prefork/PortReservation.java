@@ -15,10 +15,12 @@ import java.net.StandardSocketOptions;
  * The parent's hold on the server's port: a TCP socket bound with SO_REUSEPORT that never listens.
  *
  * <p>Why bound: with port 0 the parent must choose one port for every worker, and binding is how to
- * learn a free one. Keeping it bound for the server's life means no other program can take the port
- * between now and the workers' binds, nor while a dead worker is being replaced; workers join it because
- * they set SO_REUSEPORT too, as the same user. It deliberately does not set SO_REUSEADDR, which would let
- * an ordinary server bind beside it.
+ * learn a free one. Keeping it bound for the server's life keeps the port out of the kernel's pool of
+ * ephemeral ports, so no outgoing connection takes it while a dead worker is being replaced; workers
+ * bind beside it because they set SO_REUSEPORT too, as the same user. It also sets SO_REUSEADDR, as every
+ * server does, so that connections of an earlier server still in TIME_WAIT do not block the port. (An
+ * ordinary server could then bind beside it too, but never listen beside the workers: they would fail to
+ * bind, and the error says the port is in use.)
  *
  * <p>Why never listening: only listening sockets join the kernel's SO_REUSEPORT group. A listening
  * socket in the parent would receive its share of the connections and never accept them.
@@ -45,6 +47,7 @@ final class PortReservation implements AutoCloseable {
                 throw new ConfigException("this platform does not support SO_REUSEPORT, which prefork needs for its workers to share a port");
             }
             socket.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            socket.setReuseAddress(true);
             try {
                 socket.bind(wanted);
             } catch (BindException e) {
@@ -61,7 +64,7 @@ final class PortReservation implements AutoCloseable {
         }
     }
 
-    /** Another SO_REUSEPORT server of ours would let us bind beside it: ask the port itself. */
+    /** A server listening with SO_REUSEPORT (another prefork server, say) lets us bind beside it: ask the port. */
     private static boolean someoneListens(InetSocketAddress address) {
         InetAddress target = address.getAddress().isAnyLocalAddress() ? InetAddress.getLoopbackAddress() : address.getAddress();
         try (Socket probe = new Socket()) {

@@ -104,15 +104,19 @@ final class Supervisor implements RunningServer {
         synchronized (lock) {
             if (closing || workers[worker.index() - 1] != worker) return;
         }
-        restarts.execute(() -> {
-            int slot = worker.index() - 1;
-            Instant readyAt = worker.readyAt();
-            boolean quick = readyAt == null || Duration.between(readyAt, Instant.now()).compareTo(STABLE) < 0;
-            failures[slot] = quick ? failures[slot] + 1 : 0;
-            int code = worker.onExit().join().exitValue();
-            log.warn("{} exited with code {}; starting a new one", worker, code);
-            scheduleReplacement(worker.index());
-        });
+        try {
+            restarts.execute(() -> {
+                int slot = worker.index() - 1;
+                Instant readyAt = worker.readyAt();
+                boolean quick = readyAt == null || Duration.between(readyAt, Instant.now()).compareTo(STABLE) < 0;
+                failures[slot] = quick ? failures[slot] + 1 : 0;
+                int code = worker.onExit().join().exitValue();
+                log.warn("{} exited with code {}; starting a new one", worker, code);
+                scheduleReplacement(worker.index());
+            });
+        } catch (RejectedExecutionException e) {
+            // close() began after the check above: nothing to replace
+        }
     }
 
     private void scheduleReplacement(int index) {

@@ -11,8 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -165,7 +167,7 @@ class PreforkEngineTest {
 
     @Test
     void refusesAPortAnOrdinaryServerHolds() throws IOException {
-        try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             assertThatThrownBy(() -> new PreforkEngine().start(EngineConfig.ephemeral().withPort(taken.getLocalPort()), Application.experiment()))
                     .isInstanceOf(Listener.PortInUseException.class)
                     .hasMessageContaining("cannot listen on 127.0.0.1:" + taken.getLocalPort());
@@ -182,6 +184,20 @@ class PreforkEngineTest {
                     .isInstanceOf(Listener.PortInUseException.class)
                     .hasMessageContaining("already listening");
         }
+    }
+
+    @Test
+    void startsOnAPortWhereAnEarlierServerLeftConnectionsInTimeWait() throws Exception {
+        int port;
+        try (ServerSocket earlier = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             Socket client = new Socket(InetAddress.getLoopbackAddress(), earlier.getLocalPort())) {
+            port = earlier.getLocalPort();
+            earlier.accept().close();   // the server closes first: its side of the connection waits in TIME_WAIT
+            client.getInputStream().read();
+        }
+        Supervisor server = start(EngineConfig.ephemeral().withPort(port).withWorkers(1), Application.experiment());
+        assertThat(HttpGet.send(port, "/").status()).isEqualTo(200);
+        assertThat(server.port()).isEqualTo(port);
     }
 
     @Test
