@@ -85,17 +85,17 @@ class PreforkEngineTest {
         Supervisor server = start(EngineConfig.ephemeral().withWorkers(1), Application.experiment());
         CompletableFuture<HttpGet> slow = CompletableFuture.supplyAsync(() -> {
             try {
-                return HttpGet.send(server.port(), "/sleep/2000");
+                return HttpGet.send(server.port(), "/sleep/3000");
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }
         });
-        Thread.sleep(1000);   // an idle worker accepts at once: by now the sleep is under way
+        Thread.sleep(1500);   // an idle worker accepts at once: by now the sleep is well under way
         long started = System.nanoTime();
         server.close();
         HttpGet reply = slow.get(30, TimeUnit.SECONDS);
         assertThat(reply.status()).isEqualTo(200);
-        assertThat(reply.body()).isEqualTo("2000\n");
+        assertThat(reply.body()).isEqualTo("3000\n");
         assertThat(reply.headers().get("connection")).isEqualTo("close");
         assertThat(Duration.ofNanos(System.nanoTime() - started)).as("close() waited for the drain").isGreaterThan(Duration.ofMillis(300));
     }
