@@ -2,6 +2,7 @@ package dev.serverlab.prefork;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The parent dies by SIGKILL, with no chance to stop anything: its workers must go by themselves. */
+@ExtendWith(NoProcessLeftBehind.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ParentDeathTest {
 

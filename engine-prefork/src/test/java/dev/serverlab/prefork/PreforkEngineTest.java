@@ -9,6 +9,7 @@ import dev.serverlab.api.server.Listener;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Real worker JVMs on a real port. Each test ends with no process of ours alive: it checks the pids it
  * saw, and {@link #noProcessLeftBehind} checks that this JVM has no child left at all.
  */
+@ExtendWith(NoProcessLeftBehind.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class PreforkEngineTest {
 
