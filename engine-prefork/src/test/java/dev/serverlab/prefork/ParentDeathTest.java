@@ -34,7 +34,10 @@ class ParentDeathTest {
             BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8));
             String line = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return out.readLine();
+                    String l;
+                    // Workers' own stdout passes through the parent's: skip to the parent's report.
+                    while ((l = out.readLine()) != null && !l.startsWith("port ")) continue;
+                    return l;
                 } catch (java.io.IOException e) {
                     return null;
                 }
