@@ -134,6 +134,15 @@ final class EventLoop implements Runnable {
         thread.start();
     }
 
+    /** Releases the selector of a loop that will never start, when starting the server failed. */
+    void discard() {
+        try {
+            selector.close();
+        } catch (IOException ignored) {
+            // nothing left to release
+        }
+    }
+
     Thread thread() {
         return thread;
     }

@@ -88,6 +88,7 @@ public final class NioEngine implements ServerEngine {
                 group.add(new EventLoop("nio-loop-" + (i + 1), application, config.limits(), accessLog, offload, acceptor, i == 0));
             }
         } catch (IOException | RuntimeException e) {
+            for (EventLoop loop : group) loop.discard();
             listener.close();
             if (offload != null) offload.shutdownNow();
             throw e;
