@@ -53,7 +53,7 @@ final class PollCommand implements Callable<Integer> {
     @Option(names = "--path", paramLabel = "PATH", description = "The slow request (default: /sleep/1000; try /fib/40).")
     String path;
 
-    @Option(names = "--side", paramLabel = "N", defaultValue = "30", description = "The side work is fib(N), computed over and over while waiting (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--side", paramLabel = "N", defaultValue = "32", description = "The side work is fib(N), computed over and over while waiting (default: ${DEFAULT-VALUE}).")
     int side;
 
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "120s", description = "Give up on the answer after this long (default: ${DEFAULT-VALUE}).")
@@ -147,8 +147,8 @@ final class PollCommand implements Callable<Integer> {
                 sideNanos += took;
                 done++;
                 if (lines != null) {
-                    lines.printf(Locale.ROOT, "  side %d: fib(%d) = %d in %s, at %s; the answer is not here yet%n", done, side, value,
-                            Format.seconds(took / 1e9), Format.seconds((System.nanoTime() - start) / 1e9));
+                    lines.printf(Locale.ROOT, "  no answer at %s: side work %d, fib(%d) = %d in %s%n",
+                            Format.seconds((t - start) / 1e9), done, side, value, Format.seconds(took / 1e9));
                     lines.flush();
                 }
             }
