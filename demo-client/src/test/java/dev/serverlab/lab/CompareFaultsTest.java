@@ -43,7 +43,7 @@ class CompareFaultsTest {
         assertThat(list(runs.get(3), "requests")).hasSize(2);
 
         assertThat(run.out()).containsPattern("crashing-for-tests\\s+io\\s+failed: the server process exited")
-                .containsPattern("failing-for-tests\\s+io\\s+failed: engine 'failing-for-tests' exited with code 3")
+                .containsPattern("failing-for-tests\\s+io\\s+failed: engine 'failing-for-tests' exited with code 3 before listening \\(.*simulated start failure\\)")
                 .containsPattern("steady-for-tests\\s+io\\s+[\\d.]+ m?s\\s.*\\?\\s+\\?\\s+1\\s+1");
         assertThat(out.resolve("report.html")).exists();
         assertThat(Files.readString(out.resolve("report.html"))).contains("failing-for-tests did not run");
