@@ -39,19 +39,18 @@ import java.util.concurrent.Callable;
  * A variant that fails (does not start, crashes, times out) gets its own row and the others still run.
  * Ctrl-C stops every server process (see {@link ServerProcess}).
  */
-@Command(name = "compare", sortOptions = false, description = {
-        "Replay the experiment on every engine: N concurrent clients asking for CPU work (/fib/n) and for IO waits",
-        "(/sleep/ms), each engine in a fresh JVM, warmed up first. Prints a table (total, latency, ideal total for",
-        "this machine, workers, peak in service) and writes an HTML report with a timeline per run, results.json,",
-        "requests.csv and SVG timelines under --out."})
+@Command(name = "compare", sortOptions = false, mixinStandardHelpOptions = true, description = {
+        "Replay the experiment on every engine: N concurrent clients asking for CPU work (/fib/n), then for IO "
+                + "waits (/sleep/ms), each engine in a fresh JVM, warmed up first.",
+        "Prints a table (total, latency, ideal total for this machine, workers, peak in service) and writes an HTML "
+                + "report with a timeline per run, results.json, requests.csv and SVG timelines under --out."})
 final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--engines", split = ",", paramLabel = "NAME", description = "Engines to compare (default: every engine found).")
     List<String> engines;
 
-    @Option(names = "--variants", split = ",", paramLabel = "LABEL", description = {
-            "Configurations to run, by label: an engine name (as it is), NAME+gil or NAME+offload",
-            "(default: the lessons: every engine, threadpool+gil, and +offload on event loops; 'all' for every one)."})
+    @Option(names = "--variants", split = ",", paramLabel = "LABEL", description = "Configurations to run, by label: an engine name (as it is), NAME+gil or NAME+offload "
+            + "(default: the lessons: every engine, threadpool+gil, and +offload on event loops; 'all' for every one).")
     List<String> variants;
 
     @Option(names = "--workloads", split = ",", paramLabel = "cpu|io", description = "Workloads to run (default: cpu,io).")
@@ -69,8 +68,9 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--offload", paramLabel = "K", description = "Offload pool size for the +offload variants (default: the number of cores).")
     Integer offload;
 
-    @Option(names = "--fib-time", paramLabel = "DURATION", defaultValue = "300ms", description = {"Calibrate fib n so that one call takes about this long (default: ${DEFAULT-VALUE}: the whole default",
-            "run, about 80 such calls in serial rows, then fits in about 3 minutes on 2 cores)."})
+    @Option(names = "--fib-time", paramLabel = "DURATION", defaultValue = "300ms",
+            description = "Calibrate fib n so that one call takes about this long (default: ${DEFAULT-VALUE}: the whole "
+                    + "default run, about 80 such calls in serial rows, then fits in about 3 minutes on 2 cores).")
     String fibTime;
 
     @Option(names = "--fib", paramLabel = "N", description = "Use fib(N) instead of calibrating n (its time is still measured).")

@@ -38,10 +38,10 @@ import java.util.concurrent.Callable;
  * The answer is noticed between two side computations, so it is seen up to one computation late: keep the
  * side work small next to the request.
  */
-@Command(name = "poll", description = {
-        "The original non-blocking client: send one slow request (/fib/N or /sleep/ms) over a non-blocking socket",
-        "and, while it is on its way, compute side work (a smaller fib) over and over, printing a line for each;",
-        "then say how many were done before the answer arrived."})
+@Command(name = "poll", mixinStandardHelpOptions = true, description = {
+        "The original non-blocking client: send one slow request (/fib/N or /sleep/ms) over a non-blocking socket and, "
+                + "while it is on its way, compute side work (a smaller fib) over and over, printing a line for each; "
+                + "then say how many were done before the answer arrived."})
 final class PollCommand implements Callable<Integer> {
 
     @Mixin

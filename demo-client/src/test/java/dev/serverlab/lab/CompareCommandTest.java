@@ -152,6 +152,9 @@ class CompareCommandTest {
         LabRun variant = LabRun.of("compare", "--engines", "blocking", "--variants", "blocking+gil");
         assertThat(variant.exitCode()).isEqualTo(Lab.USAGE);
         assertThat(variant.err()).contains("no variant 'blocking+gil'", "possible: blocking");
+        LabRun help = LabRun.of("compare", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("--fib-time", "--variants", "--out");
         LabRun workload = LabRun.of("compare", "--workloads", "gpu");
         assertThat(workload.exitCode()).isEqualTo(Lab.USAGE);
         assertThat(workload.err()).contains("--workloads takes cpu and io");
