@@ -9,14 +9,16 @@ import java.util.List;
 /**
  * Finds the Fibonacci n whose call takes about a target time on this machine, by timing single requests on
  * a fresh server (service time from its timing headers, so the network is left out). fib(n+1) takes about
- * φ ≈ 1.618 times as long as fib(n), so the search jumps close to the target in a step or two, then takes
- * the n whose time is nearest the target on a log scale, and times it three times (the median is t).
+ * φ ≈ 1.618 times as long as fib(n), so the search jumps close to the target in a step or two (each probe the
+ * quicker of two timings), then takes the n whose time is nearest the target on a log scale, and times it three
+ * more times: the median is t. Each variant's ideal uses the time of one fib(n) alone in its own JVM (see
+ * {@link CompareCommand}), as JIT and load make the same n cost differently from one JVM to the next.
  *
  * @param engine  the engine that was timed
  * @param n       the Fibonacci argument chosen (or given)
  * @param perCall the median service time of fib(n): the t of the ideal totals
  * @param target  the time aimed at, or null when n was given
- * @param tried   every (n, micros) timed while searching, in order
+ * @param tried   every (n, micros) probed while searching, in order
  * @param samples the three timings of the chosen n, in micros
  */
 public record Calibration(String engine, int n, Duration perCall, Duration target, List<long[]> tried, List<Long> samples) {
@@ -35,13 +37,13 @@ public record Calibration(String engine, int n, Duration perCall, Duration targe
             double goal = target.toNanos() / 1e3;
             n = START;
             while (true) {
-                long micros = time(server, n, timeout);
+                long micros = probe(server, n, timeout);
                 tried.add(new long[] {n, micros});
                 if (micros * Math.sqrt(PHI) > goal) {
                     // n is the nearer one unless it overshot by more than half a step: then step back
                     while (micros > goal * Math.sqrt(PHI) && n > 1 && !timed(tried, n - 1)) {
                         n--;
-                        micros = time(server, n, timeout);
+                        micros = probe(server, n, timeout);
                         tried.add(new long[] {n, micros});
                     }
                     break;
@@ -52,7 +54,6 @@ public record Calibration(String engine, int n, Duration perCall, Duration targe
             }
         }
         List<Long> samples = new ArrayList<>();
-        for (long[] t : tried) if (t[0] == n) samples.add(t[1]);
         while (samples.size() < 3) samples.add(time(server, n, timeout));
         long[] sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
         Duration perCall = Duration.ofNanos((long) (RunReport.median(sorted) * 1000));
@@ -61,6 +62,14 @@ public record Calibration(String engine, int n, Duration perCall, Duration targe
 
     private static boolean timed(List<long[]> tried, int n) {
         return tried.stream().anyMatch(t -> t[0] == n);
+    }
+
+    /**
+     * The quicker of two timings: on a shared machine a timing can only be slowed down by others, never sped up,
+     * so the minimum is the better guess of what n costs.
+     */
+    private static long probe(ServerProcess server, int n, Duration timeout) throws InterruptedException {
+        return Math.min(time(server, n, timeout), time(server, n, timeout));
     }
 
     /** One request for fib(n) alone; its service time in microseconds. */

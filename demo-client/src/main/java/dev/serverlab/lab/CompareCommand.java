@@ -278,6 +278,19 @@ final class CompareCommand implements Callable<Integer> {
                 return RunResult.failed(variant, w, info, exited(server, "the warm-up", samples), ideal, clients);
             }
         }
+        // t for this row: one request alone, in this JVM, now (the calibration's t came from another JVM)
+        Duration alone = w.perRequest();
+        if (w.kind() == Workload.Kind.CPU) {
+            progress.now(variant.label() + " · " + w.key() + " · one alone");
+            List<LabClient.Sample> one = LabClient.fire(server.target(w.path()), 1, requestTimeout);
+            LabClient.Sample s = one.get(0);
+            if (s.ok() && s.hasServerTimes()) {
+                alone = Duration.ofNanos(Math.max(1, s.finishedMicros() - s.startedMicros()) * 1000);
+                ideal = ideal(variant, w, cores, alone);
+            } else if (server.awaitExit(Duration.ofSeconds(2))) {
+                return RunResult.failed(variant, w, info, exited(server, "a request alone", one), ideal, clients);
+            }
+        }
         List<List<LabClient.Sample>> reps = new ArrayList<>();
         for (int r = 0; r < repeat; r++) {
             progress.now(variant.label() + " · " + w.key() + (repeat > 1 ? " · run " + (r + 1) + "/" + repeat : ""));
@@ -288,7 +301,7 @@ final class CompareCommand implements Callable<Integer> {
         if (!all.stream().allMatch(LabClient.Sample::ok)) {
             error = server.awaitExit(Duration.ofSeconds(2)) ? exited(server, "the run", all) : failures(all);
         }
-        return new RunResult(variant, w, List.copyOf(reps), RunResult.medianIndex(reps), warm, info, error, ideal, clients);
+        return new RunResult(variant, w, List.copyOf(reps), RunResult.medianIndex(reps), warm, info, error, alone, ideal, clients);
     }
 
     /** "connection refused; status 500": each distinct failure once. */
@@ -303,7 +316,11 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     private Optional<IdealTotal> ideal(Variant variant, Workload w, int cores) {
-        return IdealTotal.of(variant.model(), w.kind(), clients, w.perRequest(), cores);
+        return ideal(variant, w, cores, w.perRequest());
+    }
+
+    private Optional<IdealTotal> ideal(Variant variant, Workload w, int cores, Duration alone) {
+        return IdealTotal.of(variant.model(), w.kind(), clients, alone, cores);
     }
 
     /** "  threadpool+gil   cpu  total 5.12 s (ideal 4.90 s, 1.04 ×); warm-up 4 × /fib/36 in 0.21 s". */
@@ -311,6 +328,7 @@ final class CompareCommand implements Callable<Integer> {
         StringBuilder b = new StringBuilder(String.format("  %-" + labelWidth + "s  %-3s  ", r.variant().label(), r.workload().key()));
         if (!r.answered()) return b.append("failed: ").append(Story.firstLine(r.error())).toString();
         b.append("total ").append(Format.micros(r.stats().totalMicros()));
+        if (r.workload().kind() == Workload.Kind.CPU) b.append(", one alone ").append(Format.seconds(r.alone()));
         r.ideal().ifPresent(i -> b.append(" (ideal ").append(Format.seconds(i.total()))
                 .append(r.overIdeal().map(x -> ", " + Format.number(x, 2) + " ×").orElse("")).append(')'));
         if (r.warmup() != null) {

@@ -74,6 +74,8 @@ final class HtmlReport {
                     h.append("<p class=\"warmup\">Warm-up: ").append(wu.requests()).append(" × <code>").append(xml(wu.path()))
                             .append("</code> in ").append(xml(Format.micros(wu.micros())))
                             .append(wu.failed() > 0 ? " (" + wu.failed() + " failed)" : "")
+                            .append(run.workload().kind() == Workload.Kind.CPU ? "; one request alone then took "
+                                    + Format.seconds(run.alone()) + " (the t of the ideal)" : "")
                             .append(run.server() != null ? "; server pid " + run.server().pid() + ", started in "
                                     + Format.micros(run.server().startupMicros()) : "")
                             .append(run.totalsMicros().size() > 1 ? "; totals of the " + run.totalsMicros().size() + " runs: "

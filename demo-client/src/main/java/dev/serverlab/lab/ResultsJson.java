@@ -106,6 +106,7 @@ final class ResultsJson {
         } else {
             m.put("warmup", null);
         }
+        m.put("aloneSeconds", seconds(r.alone().toNanos() / 1e3));
         m.put("idealSeconds", r.ideal().map(i -> seconds(i.total().toNanos() / 1e3)).orElse(null));
         m.put("idealFormula", r.ideal().map(IdealTotal::formula).orElse(null));
         if (r.measured()) {

@@ -1,5 +1,6 @@
 package dev.serverlab.lab;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -15,11 +16,13 @@ import java.util.Optional;
  * @param warmup       the warm-up before measuring, or null when there was none
  * @param server       the server's pid and details, or null when it did not start
  * @param error        why the run failed, or null
+ * @param alone        how long one request took alone on this server, just before the run: the t (or w) of the ideal
  * @param ideal        the ideal total, when the model is known
  * @param clients      how many clients were asked to run
  */
 public record RunResult(Variant variant, Workload workload, List<List<LabClient.Sample>> repetitions, int chosen,
-                        Warmup warmup, Server server, String error, Optional<IdealTotal> ideal, int clients) {
+                        Warmup warmup, Server server, String error, Duration alone, Optional<IdealTotal> ideal,
+                        int clients) {
 
     /** The warm-up: {@code requests} concurrent requests for {@code path}, answered in {@code micros}. */
     public record Warmup(String path, int requests, long micros, int failed) {
@@ -31,7 +34,7 @@ public record RunResult(Variant variant, Workload workload, List<List<LabClient.
 
     public static RunResult failed(Variant variant, Workload workload, Server server, String error,
                                    Optional<IdealTotal> ideal, int clients) {
-        return new RunResult(variant, workload, List.of(), -1, null, server, error, ideal, clients);
+        return new RunResult(variant, workload, List.of(), -1, null, server, error, workload.perRequest(), ideal, clients);
     }
 
     /** The index of the repetition with the median total (the lower middle one of an even count). */

@@ -23,7 +23,7 @@ final class Story {
         RunStats s = run.stats();
         int n = run.samples().size();
         double total = s.totalMicros() / 1e6;
-        double alone = run.workload().perRequest().toNanos() / 1e9;
+        double alone = run.alone().toNanos() / 1e9;
         List<String> sentences = new ArrayList<>();
 
         String workers = s.workers() == 1 ? "one worker" : s.workers() + " workers";

@@ -27,7 +27,7 @@ class CompareCommandTest {
 
     /** The fields COMPARE.md documents for every run that measured something. */
     static final List<String> RUN_FIELDS = List.of("configuration", "engine", "options", "model", "workload", "path",
-            "clients", "status", "error", "server", "warmup", "idealSeconds", "idealFormula", "totalSeconds",
+            "clients", "status", "error", "server", "warmup", "aloneSeconds", "idealSeconds", "idealFormula", "totalSeconds",
             "repetitionTotalsSeconds", "chosenRepetition", "measuredOverIdeal", "latencySeconds", "medianServiceSeconds",
             "maxWaitSeconds", "workers", "workerNames", "peakInService", "failedRequests", "story", "timeline", "requests");
     static final List<String> REQUEST_FIELDS = List.of("client", "releasedMicros", "connectedMicros", "acceptedMicros",

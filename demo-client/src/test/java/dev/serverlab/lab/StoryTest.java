@@ -22,7 +22,7 @@ class StoryTest {
                     200, "7/" + workers[i], "ok", null));
         }
         Optional<IdealTotal> ideal = IdealTotal.of(variant.model(), workload.kind(), service.length, workload.perRequest(), 2);
-        return new RunResult(variant, workload, List.of(samples), 0, null, null, null, ideal, service.length);
+        return new RunResult(variant, workload, List.of(samples), 0, null, null, null, workload.perRequest(), ideal, service.length);
     }
 
     private static final Workload CPU = Workload.cpu(30, Duration.ofMillis(100));
