@@ -74,7 +74,7 @@ final class HtmlReport {
                     h.append("<p class=\"warmup\">Warm-up: ").append(wu.requests()).append(" × <code>").append(xml(wu.path()))
                             .append("</code> in ").append(xml(Format.micros(wu.micros())))
                             .append(wu.failed() > 0 ? " (" + wu.failed() + " failed)" : "")
-                            .append(run.workload().kind() == Workload.Kind.CPU ? "; one request alone then took "
+                            .append(run.workload().kind() == Workload.Kind.CPU ? "; alone it then took "
                                     + Format.seconds(run.alone()) + " (the t of the ideal)" : "")
                             .append(run.server() != null ? "; server pid " + run.server().pid() + ", started in "
                                     + Format.micros(run.server().startupMicros()) : "")
