@@ -9,20 +9,15 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -135,10 +130,9 @@ final class CompareCommand implements Callable<Integer> {
             Duration requestTimeout = requestTimeout(plan);
             int labelWidth = lineup.stream().mapToInt(v -> v.label().length()).max().orElse(8);
 
+            Trial trial = new Trial(new Trial.Settings(clients, repeat, warmup, cores, requestTimeout, startWithin), progress, stdout, labelWidth);
             List<RunResult> results = new ArrayList<>();
-            for (Variant variant : lineup) {
-                results.addAll(runVariant(variant, plan, cores, requestTimeout, startWithin, progress, stdout, labelWidth));
-            }
+            for (Variant variant : lineup) results.addAll(trial.run(variant, plan));
             // the table groups by workload, as the report does
             List<RunResult> ordered = new ArrayList<>();
             for (Workload w : plan) results.stream().filter(r -> r.workload().equals(w)).forEach(ordered::add);
@@ -151,7 +145,7 @@ final class CompareCommand implements Callable<Integer> {
             ComparisonTable.print(stdout, ordered);
             stdout.println("(latency: from the release of all clients to each answer; ideal: the model's best on " + cores
                     + " cores; vs ideal: measured total / ideal; workers: distinct threads or processes; peak: most in service at once)");
-            write(dir, comparison);
+            ResultFiles.write(dir, comparison);
             stdout.println();
             stdout.println("report: " + dir.resolve("report.html").toAbsolutePath().normalize());
             stdout.println("data:   " + dir.resolve("results.json").toAbsolutePath().normalize() + ", requests.csv, timelines/*.svg");
@@ -231,154 +225,8 @@ final class CompareCommand implements Callable<Integer> {
         return Duration.ofSeconds(10).plus(longest.multipliedBy(3L * clients));
     }
 
-    /** One fresh JVM for the variant: every workload in it, warm-up first; failures become rows. */
-    private List<RunResult> runVariant(Variant variant, List<Workload> plan, int cores, Duration requestTimeout,
-                                       Duration startWithin, Progress progress, PrintWriter stdout, int labelWidth)
-            throws InterruptedException {
-        List<RunResult> results = new ArrayList<>();
-        progress.now(variant.label() + " · starting");
-        long t0 = System.nanoTime();
-        ServerProcess server;
-        try {
-            server = ServerProcess.start(variant.engine(), variant.serveArgs(), List.of(), startWithin);
-        } catch (UserError e) {
-            for (Workload w : plan) {
-                results.add(RunResult.failed(variant, w, null, e.getMessage(), ideal(variant, w, cores), clients));
-                progress.stepDone();
-            }
-            progress.say(stdout, String.format("  %-" + labelWidth + "s  failed to start: %s", variant.label(), Story.firstLine(e.getMessage())));
-            return results;
-        }
-        try (server) {
-            RunResult.Server info = new RunResult.Server(server.pid(), server.details(), (System.nanoTime() - t0) / 1000);
-            for (Workload w : plan) {
-                progress.now(variant.label() + " · " + w.key());
-                RunResult result = runWorkload(variant, w, server, info, cores, requestTimeout, progress);
-                results.add(result);
-                progress.stepDone();
-                progress.say(stdout, summary(result, labelWidth));
-            }
-        }
-        return results;
-    }
-
-    private RunResult runWorkload(Variant variant, Workload w, ServerProcess server, RunResult.Server info, int cores,
-                                  Duration requestTimeout, Progress progress) throws InterruptedException {
-        Optional<IdealTotal> ideal = ideal(variant, w, cores);
-        if (!server.isAlive()) {
-            return RunResult.failed(variant, w, info, "the server exited before this run; its last output:\n" + server.lastOutput(), ideal, clients);
-        }
-        RunResult.Warmup warm = null;
-        if (warmup > 0) {
-            progress.now(variant.label() + " · " + w.key() + " · warm-up");
-            List<LabClient.Sample> samples = LabClient.fire(server.target(w.warmupPath()), warmup, requestTimeout);
-            warm = new RunResult.Warmup(w.warmupPath(), warmup, RunStats.of(samples).totalMicros(),
-                    (int) samples.stream().filter(s -> !s.ok()).count());
-            if (warm.failed() > 0 && server.awaitExit(Duration.ofSeconds(2))) {
-                return RunResult.failed(variant, w, info, exited(server, "the warm-up", samples), ideal, clients);
-            }
-        }
-        // t for this row: the quicker of two requests alone, in this JVM, now (the calibration's t came from
-        // another JVM; on a shared machine others can only slow a timing down, so the quicker is the better guess)
-        Duration alone = w.perRequest();
-        if (w.kind() == Workload.Kind.CPU) {
-            progress.now(variant.label() + " · " + w.key() + " · alone");
-            long best = Long.MAX_VALUE;
-            for (int i = 0; i < 2; i++) {
-                List<LabClient.Sample> one = LabClient.fire(server.target(w.path()), 1, requestTimeout);
-                LabClient.Sample s = one.get(0);
-                if (s.ok() && s.hasServerTimes()) {
-                    best = Math.min(best, Math.max(1, s.finishedMicros() - s.startedMicros()));
-                } else if (server.awaitExit(Duration.ofSeconds(2))) {
-                    return RunResult.failed(variant, w, info, exited(server, "a request alone", one), ideal, clients);
-                }
-            }
-            if (best < Long.MAX_VALUE) {
-                alone = Duration.ofNanos(best * 1000);
-                ideal = ideal(variant, w, cores, alone);
-            }
-        }
-        List<List<LabClient.Sample>> reps = new ArrayList<>();
-        for (int r = 0; r < repeat; r++) {
-            progress.now(variant.label() + " · " + w.key() + (repeat > 1 ? " · run " + (r + 1) + "/" + repeat : ""));
-            reps.add(LabClient.fire(server.target(w.path()), clients, requestTimeout));
-        }
-        String error = null;
-        List<LabClient.Sample> all = reps.stream().flatMap(List::stream).toList();
-        if (!all.stream().allMatch(LabClient.Sample::ok)) {
-            error = server.awaitExit(Duration.ofSeconds(2)) ? exited(server, "the run", all) : failures(all);
-        }
-        return new RunResult(variant, w, List.copyOf(reps), RunResult.medianIndex(reps), warm, info, error, alone, ideal, clients);
-    }
-
-    /** "connection refused; status 500": each distinct failure once. */
-    private static String failures(List<LabClient.Sample> samples) {
-        return String.join("; ", samples.stream().filter(s -> !s.ok())
-                .map(s -> s.error() != null ? s.error() : "status " + s.status()).distinct().toList());
-    }
-
-    private static String exited(ServerProcess server, String when, List<LabClient.Sample> samples) {
-        return "the server process exited with code " + server.exitCode() + " during " + when + " (" + failures(samples)
-                + "); its last output:\n" + server.lastOutput();
-    }
-
     private Optional<IdealTotal> ideal(Variant variant, Workload w, int cores) {
-        return ideal(variant, w, cores, w.perRequest());
-    }
-
-    private Optional<IdealTotal> ideal(Variant variant, Workload w, int cores, Duration alone) {
-        return IdealTotal.of(variant.model(), w.kind(), clients, alone, cores);
-    }
-
-    /** "  threadpool+gil   cpu  total 5.12 s (ideal 4.90 s, 1.04 ×); warm-up 4 × /fib/36 in 0.21 s". */
-    private static String summary(RunResult r, int labelWidth) {
-        StringBuilder b = new StringBuilder(String.format("  %-" + labelWidth + "s  %-3s  ", r.variant().label(), r.workload().key()));
-        if (!r.answered()) return b.append("failed: ").append(Story.firstLine(r.error())).toString();
-        b.append("total ").append(Format.micros(r.stats().totalMicros()));
-        if (r.workload().kind() == Workload.Kind.CPU) b.append(", one alone ").append(Format.seconds(r.alone()));
-        r.ideal().ifPresent(i -> b.append(" (ideal ").append(Format.seconds(i.total()))
-                .append(r.overIdeal().map(x -> ", " + Format.number(x, 2) + " ×").orElse("")).append(')'));
-        if (r.warmup() != null) {
-            b.append("; warm-up ").append(r.warmup().requests()).append(" × ").append(r.warmup().path()).append(" in ")
-                    .append(Format.micros(r.warmup().micros()));
-        }
-        if (r.error() != null) b.append("; ").append(r.stats().failed()).append(" failed: ").append(Story.firstLine(r.error()));
-        return b.toString();
-    }
-
-    private void write(Path dir, Comparison c) {
-        try {
-            Files.createDirectories(dir.resolve("timelines"));
-            Map<String, String> timelines = new LinkedHashMap<>();
-            Map<String, String> files = new LinkedHashMap<>();
-            files.put("report", "report.html");
-            files.put("json", "results.json");
-            files.put("csv", "requests.csv");
-            for (Workload w : c.workloads()) {
-                List<RunResult> runs = c.runsOf(w);
-                double scale = Timeline.scaleFor(runs);
-                String combined = "compare-" + w.key() + ".svg";
-                writeText(dir.resolve(combined), Timeline.combined(runs, scale, w.kind().title + ": " + c.settings().clients()
-                        + " clients × GET " + w.path() + " (" + Format.seconds(w.perRequest()) + " alone), "
-                        + c.machine().cores() + " cores"));
-                files.put("timeline-" + w.key(), combined);
-                for (RunResult run : runs) {
-                    if (!run.measured()) continue;
-                    String file = "timelines/" + run.slug() + ".svg";
-                    writeText(dir.resolve(file), Timeline.single(run, scale, c.machine().cores()));
-                    timelines.put(run.slug(), file);
-                }
-            }
-            writeText(dir.resolve("report.html"), HtmlReport.write(c, timelines));
-            writeText(dir.resolve("results.json"), ResultsJson.write(c, files, timelines));
-            writeText(dir.resolve("requests.csv"), RequestsCsv.write(c.runs()));
-        } catch (IOException e) {
-            throw new UserError(Lab.FAILED, "cannot write the results under " + dir + ": " + e.getMessage());
-        }
-    }
-
-    private static void writeText(Path file, String text) throws IOException {
-        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return IdealTotal.of(variant.model(), w.kind(), clients, w.perRequest(), cores);
     }
 
     private String command() {
