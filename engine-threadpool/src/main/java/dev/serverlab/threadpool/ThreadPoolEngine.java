@@ -272,6 +272,16 @@ public final class ThreadPoolEngine implements ServerEngine {
             }
         }
 
+        /** Accepted connections not closed yet, queued or served; for tests. */
+        int openConnections() {
+            return pending.get() + connections.size();
+        }
+
+        /** Accepted connections that no thread has started yet; for tests. */
+        int waiting() {
+            return pending.get();
+        }
+
         private static boolean pause() {
             try {
                 Thread.sleep(10);

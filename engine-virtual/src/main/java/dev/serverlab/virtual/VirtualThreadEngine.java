@@ -221,6 +221,11 @@ public final class VirtualThreadEngine implements ServerEngine {
             }
         }
 
+        /** Accepted connections not closed yet, their thread started or not; for tests. */
+        int openConnections() {
+            return pending.get() + connections.size();
+        }
+
         /** True once every connection thread has ended; for tests. */
         boolean threadsTerminated() {
             return threads.isTerminated();
