@@ -36,13 +36,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * connections beyond the pool wait in a queue for a free thread.
  *
  * <pre>
- *   clients ─► [ kernel backlog ] ─► acceptor ─► [ queue of accepted ] ─► threadpool-1 ┐ each serves one
- *              waits here only once   accepts,    waits here while        threadpool-2 │ connection to its
- *              maxConnections are     stamps      every thread is busy    threadpool-3 │ end, blocking on
- *              open                X-Accepted-At                          threadpool-4 ┘ reads, fib and sleep,
- *                                                                               │        then takes the next
- *                                                                               ▼
- *                                                                     --gil: CPU steps take turns on one lock
+ *   clients
+ *      │
+ *      ▼
+ *   [ kernel accept backlog ]            waits here only once maxConnections are open
+ *      │
+ *   acceptor thread                      accept(), stamp X-Accepted-At
+ *      │
+ *      ▼
+ *   [ queue of accepted connections ]    waits here while every thread is busy
+ *      │
+ *      ├──► threadpool-1 ┐
+ *      ├──► threadpool-2 │  each serves one connection to its end, then takes the next;
+ *      ├──► threadpool-3 │  reading, fib and sleep all block the thread
+ *      └──► threadpool-4 ┘  (--gil: CPU steps take turns holding one lock)
  * </pre>
  *
  * <ul>

@@ -137,8 +137,8 @@ class ThreadPoolEngineTest {
         EngineConfig config = EngineConfig.ephemeral().withWorkers(1)
                 .withLimits(EngineConfig.ephemeral().limits().withMaxConnections(2));
         ThreadPoolEngine.Server server = start(config);
-        try (Connection holder = Connection.open(server.port());
-             Connection queued = Connection.open(server.port())) {
+        Connection holder = Connection.open(server.port());
+        try (Connection queued = Connection.open(server.port())) {
             holder.send("/", true);
             assertThat(holder.read().status()).isEqualTo(200);
             queued.send("/", false);
@@ -156,6 +156,8 @@ class ThreadPoolEngineTest {
                 assertThat(third.acceptedMicros()).as("accepted only once a connection closed").isGreaterThanOrEqualTo(releasedAt);
                 assertThat(third.status()).isEqualTo(200);
             }
+        } finally {
+            holder.close();
         }
     }
 

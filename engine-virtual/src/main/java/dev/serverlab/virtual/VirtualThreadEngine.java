@@ -36,12 +36,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * simple blocking way, without a pool to run out of.
  *
  * <pre>
- *   clients ─► [ kernel backlog ] ─► acceptor ──► new virtual thread per connection: virtual-1, virtual-2, ...
- *              waits here only once   (platform    reads, computes and sleeps with plain blocking calls
- *              maxConnections are      thread)            │ mount          ▲ a blocking read or sleep parks it:
- *              open                                       ▼                │ the carrier runs another one
- *                                            [ carrier-1 ] [ carrier-2 ]  one carrier per core (ForkJoinPool)
- *                                            ready virtual threads wait here for a free carrier
+ *   clients
+ *      │
+ *      ▼
+ *   [ kernel accept backlog ]        waits here only once maxConnections are open
+ *      │
+ *   acceptor (platform thread)       accept(), stamp X-Accepted-At, start a virtual thread
+ *      │
+ *      ├──► virtual-1 ┐  one per connection, plain blocking code:
+ *      ├──► virtual-2 │  a read or a sleep parks the virtual thread
+ *      └──► ...       ┘  and frees its carrier for another
+ *             │ mount ▲ park
+ *             ▼       │
+ *   [ ready virtual threads ]        wait here for a free carrier (CPU-bound work fills them)
+ *             │
+ *   carrier-1  carrier-2             one platform carrier thread per core (a ForkJoinPool)
  * </pre>
  *
  * <ul>
@@ -181,7 +190,12 @@ public final class VirtualThreadEngine implements ServerEngine {
         /** The default scheduler's parallelism: one carrier per core unless the user set it. */
         private static int carriers() {
             String set = System.getProperty("jdk.virtualThreadScheduler.parallelism");
-            return set != null ? Integer.parseInt(set.trim()) : Runtime.getRuntime().availableProcessors();
+            try {
+                if (set != null) return Integer.parseInt(set.trim());
+            } catch (NumberFormatException ignored) {
+                // the JDK reports a bad value itself; show the default here
+            }
+            return Runtime.getRuntime().availableProcessors();
         }
 
         @Override

@@ -154,8 +154,8 @@ class VirtualThreadEngineTest {
     void connectionsBeyondMaxConnectionsWaitInTheBacklog() throws Exception {
         EngineConfig config = EngineConfig.ephemeral().withLimits(EngineConfig.ephemeral().limits().withMaxConnections(2));
         VirtualThreadEngine.Server server = start(config);
-        try (Connection first = Connection.open(server.port());
-             Connection second = Connection.open(server.port())) {
+        Connection first = Connection.open(server.port());
+        try (Connection second = Connection.open(server.port())) {
             first.send("/", true);
             assertThat(first.read().status()).isEqualTo(200);
             second.send("/", true);
@@ -171,6 +171,8 @@ class VirtualThreadEngineTest {
                 assertThat(answer.status()).isEqualTo(200);
                 assertThat(answer.acceptedMicros()).as("accepted only once a connection closed").isGreaterThanOrEqualTo(releasedAt);
             }
+        } finally {
+            first.close();
         }
     }
 
