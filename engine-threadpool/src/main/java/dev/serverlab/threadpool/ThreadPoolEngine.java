@@ -129,6 +129,8 @@ public final class ThreadPoolEngine implements ServerEngine {
         private final List<Worker> workers = new ArrayList<>();
         private final ReentrantLock closing = new ReentrantLock();
         private volatile boolean closed;
+        /** When accept last failed with a warning; only the acceptor uses it. */
+        private long lastAcceptWarningNanos;
 
         Server(ServerSocket listener, EngineConfig config, Application application, CpuRunner cpu, int threads) {
             this.listener = listener;
@@ -160,7 +162,8 @@ public final class ThreadPoolEngine implements ServerEngine {
                 } catch (IOException e) {
                     permits.release();
                     if (closed) return;
-                    continue;   // a failed accept (e.g. the client reset first) is the client's problem
+                    acceptFailed(e);
+                    continue;
                 }
                 long acceptedMicros = Timing.nowMicros();
                 accessLog.accepted(socket.getRemoteSocketAddress());
@@ -215,6 +218,23 @@ public final class ThreadPoolEngine implements ServerEngine {
             void closeIdleStartedBefore(long nanos) {
                 BlockingConnection c = connection;
                 if (c != null && sinceNanos - nanos <= 0) c.closeIfIdle();
+            }
+        }
+
+        /**
+         * A failed accept is mostly the server's own trouble, such as running out of file descriptors:
+         * say so now and then, and pause instead of spinning.
+         */
+        private void acceptFailed(IOException e) {
+            long now = System.nanoTime();
+            if (lastAcceptWarningNanos == 0 || now - lastAcceptWarningNanos > TimeUnit.SECONDS.toNanos(10)) {
+                lastAcceptWarningNanos = now;
+                log.warn("accept failed, retrying: {}", e.toString());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();   // close() interrupts: the loop sees closed
             }
         }
 

@@ -126,6 +126,8 @@ public final class VirtualThreadEngine implements ServerEngine {
         private final Thread acceptor;
         private final ReentrantLock closing = new ReentrantLock();
         private volatile boolean closed;
+        /** When accept last failed with a warning; only the acceptor uses it. */
+        private long lastAcceptWarningNanos;
 
         Server(ServerSocket listener, EngineConfig config, Application application, CpuRunner cpu) {
             this.listener = listener;
@@ -151,7 +153,8 @@ public final class VirtualThreadEngine implements ServerEngine {
                 } catch (IOException e) {
                     permits.release();
                     if (closed) return;
-                    continue;   // a failed accept (e.g. the client reset first) is the client's problem
+                    acceptFailed(e);
+                    continue;
                 }
                 long acceptedMicros = Timing.nowMicros();
                 accessLog.accepted(socket.getRemoteSocketAddress());
@@ -173,6 +176,23 @@ public final class VirtualThreadEngine implements ServerEngine {
                 c.forceClose();
             } finally {
                 permits.release();
+            }
+        }
+
+        /**
+         * A failed accept is mostly the server's own trouble, such as running out of file descriptors:
+         * say so now and then, and pause instead of spinning.
+         */
+        private void acceptFailed(IOException e) {
+            long now = System.nanoTime();
+            if (lastAcceptWarningNanos == 0 || now - lastAcceptWarningNanos > TimeUnit.SECONDS.toNanos(10)) {
+                lastAcceptWarningNanos = now;
+                log.warn("accept failed, retrying: {}", e.toString());
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();   // close() interrupts: the loop sees closed
             }
         }
 
