@@ -1,0 +1,97 @@
+package dev.serverlab.lab;
+
+import dev.serverlab.api.ConfigException;
+import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.Engines;
+import dev.serverlab.api.RunningServer;
+import dev.serverlab.api.ServerEngine;
+import dev.serverlab.api.app.Application;
+import dev.serverlab.api.server.Listener;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The options that pick an engine and configure it, shared by every command that starts one. Model options
+ * are passed only when given, so an option the engine does not take is an error, never silently ignored.
+ */
+public final class EngineSelection {
+
+    @Option(names = "--engine", paramLabel = "NAME", description = "The engine to start (see ./lab engines).")
+    String engine;
+
+    @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only).",
+            defaultValue = EngineConfig.DEFAULT_HOST)
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on; 0 picks a free one.")
+    Integer port;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Workers: threads, processes or loops, as the engine defines them.")
+    Integer workers;
+
+    @Option(names = "--gil", description = "Run CPU work under a global interpreter lock, as CPython does (threadpool, virtual).")
+    boolean gil;
+
+    @Option(names = "--switch-interval", paramLabel = "DURATION", description = "How long a thread may hold the GIL while others wait (default 5ms).")
+    String switchInterval;
+
+    @Option(names = "--offload", paramLabel = "N", description = "Run CPU work on a pool of N threads instead of the event loop (nio, netty, vertx).")
+    Integer offload;
+
+    @Option(names = "--loops", paramLabel = "N", description = "Number of event loops, or Vert.x instances.")
+    Integer loops;
+
+    @Option(names = "--access-log", description = "Print each connection accepted and each request served, with pid and thread.")
+    boolean accessLog;
+
+    public boolean given() {
+        return engine != null;
+    }
+
+    /** The options given, as the engine config's model options. */
+    public List<String[]> modelOptions() {
+        List<String[]> options = new ArrayList<>();
+        if (gil) options.add(new String[] {"gil", "true"});
+        if (switchInterval != null) options.add(new String[] {"switch-interval", switchInterval});
+        if (offload != null) options.add(new String[] {"offload", Integer.toString(offload)});
+        if (loops != null) options.add(new String[] {"loops", Integer.toString(loops)});
+        return options;
+    }
+
+    /** The engine named by --engine; an unknown name lists the available ones. */
+    public ServerEngine resolveEngine() {
+        if (engine == null) throw new UserError(Lab.USAGE, "choose an engine with --engine NAME; available: "
+                + String.join(", ", Engines.discover().names()));
+        return Engines.discover().find(engine);
+    }
+
+    /** The config these options describe, checked against the engine. */
+    public EngineConfig config(ServerEngine chosen, int defaultPort) {
+        EngineConfig config = EngineConfig.defaults()
+                .withHost(host)
+                .withPort(port != null ? port : defaultPort)
+                .withAccessLog(accessLog);
+        if (workers != null) {
+            if (workers < 1) throw new ConfigException("--workers must be at least 1, not " + workers);
+            config = config.withWorkers(workers);
+        }
+        for (String[] option : modelOptions()) config = config.withOption(option[0], option[1]);
+        return Engines.configure(chosen, config);
+    }
+
+    /** Starts the engine in this JVM, turning the usual failures into messages a person can act on. */
+    public RunningServer start(int defaultPort, Application application) {
+        ServerEngine chosen = resolveEngine();
+        EngineConfig config = config(chosen, defaultPort);
+        try {
+            return chosen.start(config, application);
+        } catch (Listener.PortInUseException e) {
+            throw new UserError(Lab.UNAVAILABLE, e.getMessage());
+        } catch (IOException e) {
+            throw new UserError(Lab.UNAVAILABLE, "engine '" + chosen.name() + "' could not start: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.serverlab.lab;
+
+import dev.serverlab.api.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/**
+ * The {@code ./lab} command line: list the engines, serve one, and run the experiment against it.
+ *
+ * <p>Exit codes: 0 success, 1 the run failed (a server error, a failed check), 2 bad arguments or
+ * configuration, 3 the server could not be started or reached.
+ */
+@Command(name = "lab", mixinStandardHelpOptions = true, versionProvider = Lab.Version.class,
+        description = "Serve, run and compare HTTP server engines, one per concurrency model.",
+        subcommands = {EnginesCommand.class, ServeCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+public final class Lab {
+
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+    public static final int UNAVAILABLE = 3;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with the lab's error handling: a message a person can act on, never a stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Lab());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            if (e instanceof UserError ue) {
+                err.println("lab: " + ue.getMessage());
+                err.flush();
+                return ue.exitCode();
+            }
+            if (e instanceof ConfigException ce) {
+                err.println("lab: " + ce.getMessage());
+                err.flush();
+                return USAGE;
+            }
+            err.println("lab: unexpected failure: " + e);
+            e.printStackTrace(err);
+            err.flush();
+            return FAILED;
+        });
+        cli.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("lab: " + e.getMessage());
+            err.println("Try './lab " + subcommandName(e.getCommandLine()) + "--help' for the options.");
+            err.flush();
+            return USAGE;
+        });
+        return cli;
+    }
+
+    private static String subcommandName(CommandLine cl) {
+        return cl.getParent() == null ? "" : cl.getCommandName() + " ";
+    }
+
+    /** The version in the jar's manifest, when there is one. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Lab.class.getPackage().getImplementationVersion();
+            return new String[] {"serverlab lab " + (v != null ? v : "(development build)"),
+                    "java " + System.getProperty("java.version") + " at " + System.getProperty("java.home")};
+        }
+    }
+}
