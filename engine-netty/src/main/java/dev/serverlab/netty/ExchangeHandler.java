@@ -17,7 +17,6 @@ import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -29,12 +28,11 @@ import java.util.concurrent.TimeUnit;
  * writes the responses in request order. Only the event loop touches its fields.
  *
  * <pre>
- *          bytes                 headers, body follows        request complete
- *   IDLE ─────────► HEAD ───────────────────────────► BODY ─────────────────► BUSY ─ response ─┐
- *    ▲  idleTimeout   headerReadTimeout: 408            idleTimeout between reads       │      │
- *    │  closes        (complete without body ─────────────────────────────────────────►│      │
- *    └──────────────── keep-alive, nothing queued ◄───────────────────────────────────────────┘
- *   a Refusal, Connection: close, or drain ─► CLOSING (answer, then close; refusals linger briefly)
+ *           a complete request (FullHttpRequest)
+ *   IDLE ───────────────────────────────────────► BUSY ── response, keep-alive ──► next waiting, or IDLE
+ *    │ idleTimeout with nothing half-read: close    │
+ *    │                                               └─ Connection: close, or draining ──► CLOSING
+ *    └── a Refusal (in its turn) ── answer, shut output, linger ≤ 500 ms ──────────────────► CLOSING
  * </pre>
  *
  * While BUSY the channel stops reading ({@code autoRead} off): pipelined requests already decoded wait in
@@ -49,22 +47,21 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** How long a refused connection goes on reading (and dropping) before it closes, so the answer is not lost to a reset. */
     static final long LINGER_MILLIS = 500;
 
-    private enum Phase { IDLE, HEAD, BODY, BUSY, CLOSING }
+    private enum Phase { IDLE, BUSY, CLOSING }
 
     private final ServerContext server;
+    private final RequestScreen screen;
     private final long acceptedMicros;
     /** Complete requests and refusals in arrival order, waiting for the one in flight. */
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private Phase phase = Phase.IDLE;
-    /** A request's head was accepted and its body is still arriving. */
-    private boolean bodyPending;
-    private long lastReadNanos;
-    private ScheduledFuture<?> deadline;
+    private ScheduledFuture<?> idleDeadline;
     private boolean inRead;
     private boolean needsFlush;
 
-    ExchangeHandler(ServerContext server, long acceptedMicros) {
+    ExchangeHandler(ServerContext server, RequestScreen screen, long acceptedMicros) {
         this.server = server;
+        this.screen = screen;
         this.acceptedMicros = acceptedMicros;
     }
 
@@ -81,7 +78,6 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (msg instanceof FullHttpRequest) bodyPending = false;
         waiting.add(msg);
         if (phase != Phase.BUSY) next(ctx);
     }
@@ -98,19 +94,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == Signal.BYTES) {
-            lastReadNanos = System.nanoTime();
-            if (phase == Phase.IDLE) {
-                phase = Phase.HEAD;
-                arm(ctx, server.limits().headerReadTimeout(), () -> {
-                    if (phase == Phase.HEAD) refuse(ctx, new Refusal(408, "request headers took too long"));
-                });
-            }
-        } else if (evt == Signal.BODY_FOLLOWS) {
-            bodyPending = true;
-            if (phase == Phase.HEAD) readBody(ctx);
-        } else if (evt == Signal.DRAIN) {
-            if (phase == Phase.IDLE) ctx.close();
+        if (evt == Signal.DRAIN) {
+            // Between requests nothing is lost by closing; a request in progress ends with Connection: close.
+            if (phase == Phase.IDLE && !screen.inProgress()) close(ctx);
         } else {
             ctx.fireUserEventTriggered(evt);
         }
@@ -119,14 +105,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // A client that does not read its responses stops us reading its requests.
-        if (phase != Phase.BUSY && phase != Phase.CLOSING) ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+        if (phase == Phase.IDLE) ctx.channel().config().setAutoRead(ctx.channel().isWritable());
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         phase = Phase.CLOSING;
-        cancelDeadline();
+        cancelIdleDeadline();
         releaseWaiting();
         ctx.fireChannelInactive();
     }
@@ -157,7 +143,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             msg.release();
         }
         phase = Phase.BUSY;
-        cancelDeadline();
+        cancelIdleDeadline();
         ctx.channel().config().setAutoRead(false);
         Job job = new Job(request, new Exchange(request, acceptedMicros));
         Reply first;
@@ -245,7 +231,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
      */
     private void refuse(ChannelHandlerContext ctx, Refusal refusal) {
         phase = Phase.CLOSING;
-        cancelDeadline();
+        cancelIdleDeadline();
         releaseWaiting();
         server.accessLog().refused(refusal.status(), refusal.reason());
         Response answer = Response.text(refusal.status(), refusal.reason() + "\n");
@@ -261,49 +247,30 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void becomeIdle(ChannelHandlerContext ctx) {
-        if (bodyPending) {
-            // A pipelined request's head arrived while we were busy; its body is still to come.
-            readBody(ctx);
-        } else {
-            phase = Phase.IDLE;
-            if (server.draining()) {
-                phase = Phase.CLOSING;
-                ctx.close();
-                return;
-            }
-            arm(ctx, server.limits().idleTimeout(), () -> {
-                if (phase == Phase.IDLE) ctx.close();
-            });
+        phase = Phase.IDLE;
+        if (server.draining() && !screen.inProgress()) {
+            close(ctx);
+            return;
         }
+        cancelIdleDeadline();
+        idleDeadline = ctx.executor().schedule(() -> {
+            idleDeadline = null;
+            // A half-read request is the screen's to time out (408, or a stalled body).
+            if (phase == Phase.IDLE && !screen.inProgress()) close(ctx);
+        }, server.limits().idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
         ctx.channel().config().setAutoRead(ctx.channel().isWritable());
     }
 
-    /** While a body arrives, a pause longer than the idle timeout closes the connection. */
-    private void readBody(ChannelHandlerContext ctx) {
-        phase = Phase.BODY;
-        lastReadNanos = System.nanoTime();
-        armBodyCheck(ctx, server.limits().idleTimeout().toNanos());
+    private void close(ChannelHandlerContext ctx) {
+        phase = Phase.CLOSING;
+        cancelIdleDeadline();
+        ctx.close();
     }
 
-    private void armBodyCheck(ChannelHandlerContext ctx, long delayNanos) {
-        arm(ctx, Duration.ofNanos(delayNanos), () -> {
-            if (phase != Phase.BODY) return;
-            long quiet = System.nanoTime() - lastReadNanos;
-            long limit = server.limits().idleTimeout().toNanos();
-            if (quiet >= limit) ctx.close();
-            else armBodyCheck(ctx, limit - quiet);
-        });
-    }
-
-    private void arm(ChannelHandlerContext ctx, Duration after, Runnable task) {
-        cancelDeadline();
-        deadline = ctx.executor().schedule(task, after.toNanos(), TimeUnit.NANOSECONDS);
-    }
-
-    private void cancelDeadline() {
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
+    private void cancelIdleDeadline() {
+        if (idleDeadline != null) {
+            idleDeadline.cancel(false);
+            idleDeadline = null;
         }
     }
 

@@ -13,11 +13,12 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * Each connection's pipeline, bytes in at the top, responses out through the codec:
  *
  * <pre>
- *   ArrivalWatch       bytes arrived: the header-read deadline may start
- *   HttpServerCodec    bytes &lt;-&gt; HTTP messages, with the shared request-line and header limits
- *   RequestGuard       the shared codec's rules: 400, 414, 431, 413, 417, 501, 505 as a Refusal
- *   HttpObjectAggregator   head + body chunks -&gt; one FullHttpRequest; sends 100 Continue
- *   ExchangeHandler    runs the application, writes responses in order, keeps the deadlines
+ *   RequestScreen        the shared parser reads the same bytes: the contract's refusals (400, 408,
+ *                        413, 414, 417, 431, 501, 505) as a Refusal in order; read deadlines
+ *   HttpServerCodec      bytes &lt;-&gt; HTTP messages, with the shared request-line and header limits
+ *   RequestGuard         what Netty alone cannot decode becomes a Refusal too
+ *   HttpObjectAggregator head + body chunks -&gt; one FullHttpRequest; sends 100 Continue
+ *   ExchangeHandler      runs the application, writes responses in order, closes idle connections
  * </pre>
  */
 final class HttpPipeline extends ChannelInitializer<SocketChannel> {
@@ -37,11 +38,12 @@ final class HttpPipeline extends ChannelInitializer<SocketChannel> {
     /** Builds the pipeline above; tests call it on an {@code EmbeddedChannel}. */
     static void configure(ChannelPipeline p, ServerContext server, long acceptedMicros) {
         Limits limits = server.limits();
-        p.addLast("arrivals", new ArrivalWatch());
+        RequestScreen screen = new RequestScreen(limits);
+        p.addLast("screen", screen);
         p.addLast("codec", new HttpServerCodec(decoderConfig(limits)));
-        p.addLast("guard", new RequestGuard(limits));
+        p.addLast("guard", new RequestGuard());
         p.addLast("aggregator", new HttpObjectAggregator((int) limits.maxBodyBytes()));
-        p.addLast("exchange", new ExchangeHandler(server, acceptedMicros));
+        p.addLast("exchange", new ExchangeHandler(server, screen, acceptedMicros));
     }
 
     static HttpDecoderConfig decoderConfig(Limits limits) {
