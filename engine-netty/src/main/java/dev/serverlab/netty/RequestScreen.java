@@ -62,7 +62,7 @@ final class RequestScreen extends ChannelInboundHandlerAdapter {
             bytes.release();
             return;
         }
-        lastReadNanos = System.nanoTime();
+        lastReadNanos = ctx.executor().ticker().nanoTime();
         ByteBuffer view = bytes.nioBuffer();
         int currentStart = 0;   // where, in this read, the request still being parsed began
         try {
@@ -119,7 +119,7 @@ final class RequestScreen extends ChannelInboundHandlerAdapter {
     private void bodyExpired(ChannelHandlerContext ctx) {
         bodyDeadline = null;
         if (refused || !parser.inProgress() || parser.readingHeaders()) return;
-        long quiet = System.nanoTime() - lastReadNanos;
+        long quiet = ctx.executor().ticker().nanoTime() - lastReadNanos;
         long limit = limits.idleTimeout().toNanos();
         if (quiet < limit || !ctx.channel().config().isAutoRead()) {
             bodyDeadline = schedule(ctx, Duration.ofNanos(quiet < limit ? limit - quiet : limit), () -> bodyExpired(ctx));
