@@ -1,0 +1,78 @@
+package dev.serverlab.vertx;
+
+import dev.serverlab.api.Limits;
+import dev.serverlab.api.app.Application;
+import dev.serverlab.api.server.AccessLog;
+import io.vertx.core.WorkerExecutor;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** What every verticle instance of one server shares. */
+final class ServerSetup {
+
+    private final String host;
+    private final int port;
+    private final Application application;
+    private final Limits limits;
+    private final AccessLog accessLog;
+    private final Screens screens;
+    private volatile WorkerExecutor offload;
+    private volatile boolean draining;
+    /** Event-loop threads running CPU work inline right now, for the blocked-thread warning. */
+    private final Set<Thread> computingInline = ConcurrentHashMap.newKeySet();
+
+    ServerSetup(String host, int port, Application application, Limits limits, AccessLog accessLog, Screens screens) {
+        this.host = host;
+        this.port = port;
+        this.application = application;
+        this.limits = limits;
+        this.accessLog = accessLog;
+        this.screens = screens;
+    }
+
+    String host() {
+        return host;
+    }
+
+    int port() {
+        return port;
+    }
+
+    Application application() {
+        return application;
+    }
+
+    Limits limits() {
+        return limits;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
+    }
+
+    Screens screens() {
+        return screens;
+    }
+
+    /** The worker pool CPU work runs on, or null to run it inline on the event loop. */
+    WorkerExecutor offload() {
+        return offload;
+    }
+
+    void offload(WorkerExecutor executor) {
+        this.offload = executor;
+    }
+
+    boolean draining() {
+        return draining;
+    }
+
+    void startDraining() {
+        draining = true;
+    }
+
+    Set<Thread> computingInline() {
+        return computingInline;
+    }
+}
