@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Replaces the blocked-thread checker's default report (a warning every check while a thread stays blocked,
@@ -20,6 +21,7 @@ final class BlockedLoopWarning implements Handler<BlockedThreadEvent> {
 
     private final Set<Thread> computingInline;
     private final AtomicBoolean warned = new AtomicBoolean();
+    private final AtomicInteger reports = new AtomicInteger();
 
     BlockedLoopWarning(Set<Thread> computingInline) {
         this.computingInline = computingInline;
@@ -27,6 +29,7 @@ final class BlockedLoopWarning implements Handler<BlockedThreadEvent> {
 
     @Override
     public void handle(BlockedThreadEvent event) {
+        reports.incrementAndGet();
         Thread thread = event.thread();
         long ms = event.duration() / 1_000_000;
         long limit = event.maxExecTime() / 1_000_000;
@@ -37,5 +40,15 @@ final class BlockedLoopWarning implements Handler<BlockedThreadEvent> {
         } else {
             log.debug("Thread {} has been blocked for {} ms (limit {} ms)", thread.getName(), ms, limit);
         }
+    }
+
+    /** Whether the warning was given. */
+    boolean warned() {
+        return warned.get();
+    }
+
+    /** How many times the checker reported a blocked thread, warned or not. */
+    int reports() {
+        return reports.get();
     }
 }

@@ -33,7 +33,7 @@ final class HttpVerticle extends VerticleBase {
         Limits limits = setup.limits();
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(setup.host())
-                .setPort(setup.port())
+                .setPort(setup.listenPort())
                 .setAcceptBacklog(Listener.BACKLOG)
                 .setReuseAddress(true)
                 .setTcpNoDelay(true)

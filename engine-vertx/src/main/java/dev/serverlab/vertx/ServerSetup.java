@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ServerSetup {
 
     private final String host;
-    private final int port;
+    private volatile int port;
     private final Application application;
     private final Limits limits;
     private final AccessLog accessLog;
@@ -21,6 +21,7 @@ final class ServerSetup {
     private volatile boolean draining;
     /** Event-loop threads running CPU work inline right now, for the blocked-thread warning. */
     private final Set<Thread> computingInline = ConcurrentHashMap.newKeySet();
+    private final BlockedLoopWarning blockedLoopWarning = new BlockedLoopWarning(computingInline);
 
     ServerSetup(String host, int port, Application application, Limits limits, AccessLog accessLog, Screens screens) {
         this.host = host;
@@ -37,6 +38,19 @@ final class ServerSetup {
 
     int port() {
         return port;
+    }
+
+    /**
+     * The port the verticles listen on. Instances share a server by its port number, so port 0 would give
+     * each its own; Vert.x's "-1" means one ephemeral port shared by every instance that asks for -1.
+     */
+    int listenPort() {
+        return port == 0 ? -1 : port;
+    }
+
+    /** The port actually bound, once the instances listen. */
+    void port(int actual) {
+        this.port = actual;
     }
 
     Application application() {
@@ -74,5 +88,9 @@ final class ServerSetup {
 
     Set<Thread> computingInline() {
         return computingInline;
+    }
+
+    BlockedLoopWarning blockedLoopWarning() {
+        return blockedLoopWarning;
     }
 }

@@ -101,27 +101,32 @@ public final class VertxEngine implements ServerEngine {
                 .setMaxEventLoopExecuteTime(BLOCKED_CHECK.toMillis()).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
                 .setWarningExceptionTime(1).setWarningExceptionTimeUnit(TimeUnit.HOURS);
         Vertx vertx = Vertx.builder().with(options).withTransport(new ScreenedTransport(transport, screens)).build();
-        ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(new BlockedLoopWarning(setup.computingInline()));
+        ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(setup.blockedLoopWarning());
         if (offloadThreads > 0) setup.offload(vertx.createSharedWorkerExecutor("vertx-offload", offloadThreads));
 
         List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
         try {
-            await(vertx.deployVerticle(() -> {
-                HttpVerticle verticle = new HttpVerticle(setup);
-                instances.add(verticle);
-                return verticle;
-            }, new DeploymentOptions().setInstances(loops)), START_TIMEOUT);
+            deploy(vertx, setup, instances, loops);
+            setup.port(instances.get(0).actualPort());
         } catch (IOException | RuntimeException e) {
             VertxServer.closeQuietly(vertx, config.limits().drainTimeout());
             throw bindFailure(config, e);
         }
-        int port = instances.get(0).actualPort();
+        int port = setup.port();
         String cpu = offloadThreads == 0 ? "inline on the loops" : "offloaded to " + offloadThreads + " worker threads";
         log.info("vertx listening on {}:{} with transport={}, {} verticle instances, CPU work {}",
                 setup.host(), port, transport.name(), loops, cpu);
         String details = "transport=" + transport.name() + " loops=" + loops
                 + " offload=" + (offloadThreads == 0 ? "off" : Integer.toString(offloadThreads));
         return new VertxServer(vertx, setup, new InetSocketAddress(address.getAddress(), port), details);
+    }
+
+    private static void deploy(Vertx vertx, ServerSetup setup, List<HttpVerticle> instances, int count) throws IOException {
+        await(vertx.deployVerticle(() -> {
+            HttpVerticle verticle = new HttpVerticle(setup);
+            instances.add(verticle);
+            return verticle;
+        }, new DeploymentOptions().setInstances(count)), START_TIMEOUT);
     }
 
     /**

@@ -42,6 +42,10 @@ final class VertxServer implements RunningServer {
         return details;
     }
 
+    BlockedLoopWarning blockedLoopWarning() {
+        return setup.blockedLoopWarning();
+    }
+
     @Override
     public synchronized void close() {
         if (closed) return;
