@@ -81,6 +81,7 @@ public final class NettyEngine implements ServerEngine {
         int offloadThreads = config.count(OFFLOAD, 0);
         InetSocketAddress address = Listener.address(config);
         Transport transport = Transport.best();
+        Warmup.run(config.limits());
 
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, threads("netty-accept", false), transport.factory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(loops, threads("netty-loop", false), transport.factory());

@@ -34,7 +34,7 @@ final class BlockedLoopWarning implements Handler<BlockedThreadEvent> {
         long ms = event.duration() / 1_000_000;
         long limit = event.maxExecTime() / 1_000_000;
         if (computingInline.contains(thread) && warned.compareAndSet(false, true)) {
-            log.warn("Thread {} has been blocked for {} ms (limit {} ms) computing a request inline: every connection "
+            log.warn("Thread {} has been busy for {} ms so far (limit {} ms) computing a request inline: every connection "
                     + "on this event loop waits until it is done. Run with --offload N to move CPU work to a worker "
                     + "pool. (Shown once; later reports go to the debug log.)", thread.getName(), ms, limit);
         } else {

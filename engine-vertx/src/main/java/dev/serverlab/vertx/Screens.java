@@ -35,6 +35,7 @@ final class Screens extends ChannelInboundHandlerAdapter {
     private final String secret;
     private final Map<SocketAddress, RequestScreen> byClient = new ConcurrentHashMap<>();
     private final AtomicInteger open = new AtomicInteger();
+    private volatile boolean quiet;
 
     Screens(Limits limits, AccessLog accessLog) {
         this.limits = limits;
@@ -57,6 +58,11 @@ final class Screens extends ChannelInboundHandlerAdapter {
         return byClient.get(new InetSocketAddress(host, port));
     }
 
+    /** While quiet (the warm-up), accepted connections are not logged. */
+    void quiet(boolean on) {
+        quiet = on;
+    }
+
     int openConnections() {
         return open.get();
     }
@@ -71,7 +77,7 @@ final class Screens extends ChannelInboundHandlerAdapter {
             child.unsafe().closeForcibly();
             return;
         }
-        accessLog.accepted(client);
+        if (!quiet) accessLog.accepted(client);
         RequestScreen screen = new RequestScreen(this, Timing.nowMicros());
         child.pipeline().addFirst("serverlab-screen", screen);
         if (client != null) byClient.put(client, screen);

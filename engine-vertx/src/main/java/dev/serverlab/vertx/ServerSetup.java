@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /** What every verticle instance of one server shares. */
 final class ServerSetup {
 
+    private static final AccessLog SILENT = new AccessLog(false);
+
     private final String host;
     private volatile int port;
     private final Application application;
@@ -19,6 +21,7 @@ final class ServerSetup {
     private final Screens screens;
     private volatile WorkerExecutor offload;
     private volatile boolean draining;
+    private volatile boolean quiet;
     /** Event-loop threads running CPU work inline right now, for the blocked-thread warning. */
     private final Set<Thread> computingInline = ConcurrentHashMap.newKeySet();
     private final BlockedLoopWarning blockedLoopWarning = new BlockedLoopWarning(computingInline);
@@ -61,8 +64,14 @@ final class ServerSetup {
         return limits;
     }
 
+    /** The access log, or a silent one while the server warms up. */
     AccessLog accessLog() {
-        return accessLog;
+        return quiet ? SILENT : accessLog;
+    }
+
+    void quiet(boolean on) {
+        quiet = on;
+        screens.quiet(on);
     }
 
     Screens screens() {

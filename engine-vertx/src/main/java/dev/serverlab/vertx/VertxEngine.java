@@ -113,6 +113,7 @@ public final class VertxEngine implements ServerEngine {
             throw bindFailure(config, e);
         }
         int port = setup.port();
+        Warmup.run(setup, address.getAddress(), port);
         String cpu = offloadThreads == 0 ? "inline on the loops" : "offloaded to " + offloadThreads + " worker threads";
         log.info("vertx listening on {}:{} with transport={}, {} verticle instances, CPU work {}",
                 setup.host(), port, transport.name(), loops, cpu);
