@@ -116,12 +116,15 @@ final class Exchanges {
                     }
                     job.start();
                     Thread loop = Thread.currentThread();
+                    long began = System.nanoTime();
                     setup.computingInline().add(loop);
                     try {
                         reply = job.compute(compute);
                     } finally {
                         setup.computingInline().remove(loop);
                     }
+                    setup.blockedLoopWarning().computed(loop, job.request, (System.nanoTime() - began) / 1_000_000,
+                            VertxEngine.BLOCKED_CHECK.toMillis());
                 }
             }
         }
