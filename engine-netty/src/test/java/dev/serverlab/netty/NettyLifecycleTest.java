@@ -97,6 +97,7 @@ class NettyLifecycleTest {
     }
 
     @Test
+    @SuppressWarnings("try")   // the first client leaves on purpose, inside the block
     void pastMaxConnectionsClientsWaitInTheBacklog() throws IOException {
         Limits limits = Limits.DEFAULTS.withMaxConnections(2);
         try (RunningServer server = engine.start(EngineConfig.ephemeral().withLimits(limits), Application.experiment());

@@ -173,10 +173,10 @@ class PipelineTest {
         DefaultHttpRequest tooLong = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         tooLong.setDecoderResult(DecoderResult.failure(new TooLongHttpLineException("long")));
         guard.writeInbound(tooLong);
-        assertThat((Object) guard.readInbound()).isEqualTo(new Refusal(414, "request line too long"));
+        assertThat(guard.<Object>readInbound()).isEqualTo(new Refusal(414, "request line too long"));
         DefaultHttpRequest after = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
         guard.writeInbound(after);
-        assertThat((Object) guard.readInbound()).as("nothing passes after a refusal").isNull();
+        assertThat(guard.<Object>readInbound()).as("nothing passes after a refusal").isNull();
         assertThat(RequestGuard.statusFor(new TooLongHttpHeaderException("big")).status()).isEqualTo(431);
         assertThat(RequestGuard.statusFor(new IllegalArgumentException("odd")).status()).isEqualTo(400);
         guard.finishAndReleaseAll();

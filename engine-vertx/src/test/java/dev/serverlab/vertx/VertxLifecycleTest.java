@@ -98,6 +98,7 @@ class VertxLifecycleTest {
     }
 
     @Test
+    @SuppressWarnings("try")   // the first client leaves on purpose, inside the block
     void pastMaxConnectionsNewClientsAreClosed() throws IOException {
         Limits limits = Limits.DEFAULTS.withMaxConnections(2);
         try (RunningServer server = engine.start(EngineConfig.ephemeral().withLimits(limits), Application.experiment());
