@@ -101,6 +101,11 @@ public final class VertxEngine implements ServerEngine {
                 .setMaxEventLoopExecuteTime(BLOCKED_CHECK.toMillis()).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
                 .setWarningExceptionTime(1).setWarningExceptionTimeUnit(TimeUnit.HOURS);
         Vertx vertx = Vertx.builder().with(options).withTransport(new ScreenedTransport(transport, screens)).build();
+        // Vert.x logs an uncaught handler exception with its stack trace; say it in one line (trace at debug).
+        vertx.exceptionHandler(e -> {
+            log.warn("unexpected error in a Vert.x handler: {}", e.toString());
+            log.debug("unexpected error in a Vert.x handler", e);
+        });
         ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(setup.blockedLoopWarning());
         if (offloadThreads > 0) setup.offload(vertx.createSharedWorkerExecutor("vertx-offload", offloadThreads));
 
