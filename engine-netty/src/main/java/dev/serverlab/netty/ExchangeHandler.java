@@ -47,6 +47,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** How long a refused connection goes on reading (and dropping) before it closes, so the answer is not lost to a reset. */
     static final long LINGER_MILLIS = 500;
 
+    /** How long an idle connection may still deliver a request already sent when shutdown begins. */
+    static final long DRAIN_GRACE_MILLIS = 50;
+
     private enum Phase { IDLE, BUSY, CLOSING }
 
     private final ServerContext server;
@@ -96,7 +99,12 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == Signal.DRAIN) {
             // Between requests nothing is lost by closing; a request in progress ends with Connection: close.
-            if (phase == Phase.IDLE && !screen.inProgress()) close(ctx);
+            // A request the client sent just now may still be in the kernel: give the loop a moment to read it.
+            if (phase == Phase.IDLE) {
+                ctx.executor().schedule(() -> {
+                    if (phase == Phase.IDLE && !screen.inProgress()) close(ctx);
+                }, DRAIN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            }
         } else {
             ctx.fireUserEventTriggered(evt);
         }

@@ -35,13 +35,15 @@ class PipelineTest {
             .withIdleTimeout(Duration.ofSeconds(5));
 
     private EmbeddedChannel channel;
+    private ServerContext server;
 
     private EmbeddedChannel open() {
-        ServerContext server = new ServerContext(Application.experiment(), LIMITS, new AccessLog(false), null);
+        ServerContext context = new ServerContext(Application.experiment(), LIMITS, new AccessLog(false), null);
+        server = context;
         channel = new EmbeddedChannel(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-                HttpPipeline.configure(ch.pipeline(), server, 1_000_000L);
+                HttpPipeline.configure(ch.pipeline(), context, 1_000_000L);
             }
         });
         channel.freezeTime();
@@ -164,7 +166,19 @@ class PipelineTest {
 
         EmbeddedChannel idle = open();
         idle.pipeline().fireUserEventTriggered(Signal.DRAIN);
+        advance(Duration.ofMillis(ExchangeHandler.DRAIN_GRACE_MILLIS));
         assertThat(idle.isOpen()).isFalse();
+    }
+
+    @Test
+    void aRequestArrivingJustAsTheDrainBeginsIsAnsweredThenClosed() {
+        open();
+        server.startDraining();
+        channel.pipeline().fireUserEventTriggered(Signal.DRAIN);
+        send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        advance(Duration.ofMillis(ExchangeHandler.DRAIN_GRACE_MILLIS));
+        assertThat(written()).contains("200 OK").contains("Connection: close");
+        assertThat(channel.isOpen()).isFalse();
     }
 
     @Test
