@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   clients ─► netty-accept ─► netty-loop-1 … netty-loop-N   (one thread each, epoll or NIO;
  *              (accepts, stamps      │                          each connection lives on one loop)
  *               the time)            ▼
- *                       ArrivalWatch ─ HttpServerCodec ─ RequestGuard ─ HttpObjectAggregator ─ ExchangeHandler
+ *                      RequestScreen ─ HttpServerCodec ─ RequestGuard ─ HttpObjectAggregator ─ ExchangeHandler
  *                                                                                                   │
  *        /sleep/{ms}:  a timer on the loop (schedule); the loop serves others meanwhile ◄──────────┤
  *        /fib/{n}:     inline ─ the loop computes, and every connection on it waits ◄──────────────┤

@@ -217,6 +217,19 @@ abstract class HttpContract {
     }
 
     @Test
+    void aBodyOfExactlyTheLimitIsEchoed() throws IOException {
+        String body = "y".repeat(64 * 1024);
+        Wire.Answer plain = Wire.exchange(port(), "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+        assertThat(plain.status()).isEqualTo(200);
+        assertThat(plain.text()).isEqualTo(body);
+        String half = "y".repeat(32 * 1024);
+        String chunk = Integer.toHexString(half.length()) + "\r\n" + half + "\r\n";
+        Wire.Answer chunked = Wire.exchange(port(), "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + chunk + "0\r\n\r\n");
+        assertThat(chunked.status()).isEqualTo(200);
+        assertThat(chunked.text()).isEqualTo(body);
+    }
+
+    @Test
     void chunkedBodyPastTheLimitIs413() throws IOException {
         String chunk = Integer.toHexString(40_000) + "\r\n" + "x".repeat(40_000) + "\r\n";
         assertRefused("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk + chunk + "0\r\n\r\n", 413);
