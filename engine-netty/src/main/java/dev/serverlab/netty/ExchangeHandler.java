@@ -173,12 +173,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                 }
                 case Reply.Sleep sleep -> {
                     job.start();
+                    armDeadline(ctx, job);
                     ctx.executor().schedule(() -> advance(ctx, job, job.wake(sleep)), sleep.duration().toNanos(), TimeUnit.NANOSECONDS);
                     return;
                 }
                 case Reply.Compute compute -> {
                     ExecutorService pool = server.offload();
                     if (pool != null) {
+                        armDeadline(ctx, job);
                         offload(ctx, pool, job, compute);
                         return;
                     }
@@ -206,7 +208,28 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * A request whose work waits (a timer, the pool) must answer within {@code requestDeadline}, or it gets
+     * 503 and the connection closes; a result that comes later is dropped. Inline CPU work cannot be cut short.
+     */
+    private void armDeadline(ChannelHandlerContext ctx, Job job) {
+        if (job.deadline != null) return;
+        job.deadline = ctx.executor().schedule(() -> {
+            if (job.answered || phase == Phase.CLOSING) return;
+            job.answered = true;
+            server.accessLog().refused(503, "deadline missed by " + job.request.path());
+            phase = Phase.CLOSING;
+            releaseWaiting();
+            Response late = Response.text(503, "the request took longer than its deadline\n");
+            ctx.writeAndFlush(Messages.response(late, Timing.refusedNow(acceptedMicros), false, false))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }, server.limits().requestDeadline().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     private void respond(ChannelHandlerContext ctx, Job job, Response response) {
+        if (job.answered) return;     // the deadline answered already
+        job.answered = true;
+        if (job.deadline != null) job.deadline.cancel(false);
         if (!job.started) job.start();
         Timing timing = job.exchange.finish();
         server.accessLog().served(job.request, response.status(), timing);
@@ -293,6 +316,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         final Exchange exchange;
         /** Whether a step has run; a response built after an offloaded step keeps the worker's name. */
         boolean started;
+        /** Whether an answer was written: the result, or 503 when the deadline passed first. Loop only. */
+        boolean answered;
+        ScheduledFuture<?> deadline;
 
         Job(Request request, Exchange exchange) {
             this.request = request;

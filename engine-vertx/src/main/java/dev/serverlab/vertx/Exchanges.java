@@ -66,7 +66,7 @@ final class Exchanges {
         req.body().onComplete(body -> {
             if (body.failed()) return;   // the connection went away while the body arrived
             Request request = request(req, body.result());
-            Job job = new Job(req, screen, request, new Exchange(request, accepted));
+            Job job = new Job(req, screen, request, new Exchange(request, accepted), accepted);
             Reply first;
             try {
                 first = setup.application().handle(request);
@@ -97,6 +97,7 @@ final class Exchanges {
                 }
                 case Reply.Sleep sleep -> {
                     job.start();
+                    armDeadline(job);
                     if (sleep.duration().isZero()) {
                         reply = job.wake(sleep);
                         continue;
@@ -108,6 +109,7 @@ final class Exchanges {
                 case Reply.Compute compute -> {
                     WorkerExecutor pool = setup.offload();
                     if (pool != null) {
+                        armDeadline(job);
                         pool.executeBlocking(() -> {
                             job.start();
                             return job.compute(compute);
@@ -130,7 +132,23 @@ final class Exchanges {
         }
     }
 
+    /**
+     * A request whose work waits (a timer, the pool) must answer within {@code requestDeadline}, or it gets
+     * 503 and the connection closes; a result that comes later is dropped. Inline CPU work cannot be cut short.
+     */
+    private void armDeadline(Job job) {
+        if (job.deadlineTimer != 0) return;
+        job.deadlineTimer = vertx.setTimer(Math.max(1, setup.limits().requestDeadline().toMillis()), id -> {
+            if (job.answered) return;
+            job.answered = true;
+            refuse(job.req, job.screen, job.acceptedMicros, 503, "the request took longer than its deadline");
+        });
+    }
+
     private void respond(Job job, Response response) {
+        if (job.answered) return;     // the deadline answered already
+        job.answered = true;
+        if (job.deadlineTimer != 0) vertx.cancelTimer(job.deadlineTimer);
         if (!job.started) job.start();
         Timing timing = job.exchange.finish();
         setup.accessLog().served(job.request, response.status(), timing);
@@ -140,9 +158,10 @@ final class Exchanges {
 
     private void refuse(HttpServerRequest req, RequestScreen screen, long accepted, int status, String reason) {
         setup.accessLog().refused(status, reason);
-        write(req, screen, Response.text(status, reason + "\n"), Timing.refusedNow(accepted), false, false);
-        // Vert.x closes after answering a request that said Connection: close; the screen's refusals all do.
+        // Vert.x closes after answering a request that said Connection: close, as the screen's refusals do;
+        // any other request (a deadline missed, a decoder backstop) is closed once its answer is out.
         if (req.getHeader(Screens.REFUSAL_HEADER) == null) req.response().endHandler(v -> req.connection().close());
+        write(req, screen, Response.text(status, reason + "\n"), Timing.refusedNow(accepted), false, false);
     }
 
     /** Status line and headers as {@link ResponseWriter} writes them, in the same order. */
@@ -200,14 +219,19 @@ final class Exchanges {
         final RequestScreen screen;
         final Request request;
         final Exchange exchange;
+        final long acceptedMicros;
         /** Whether a step has run; a response built after an offloaded step keeps the worker's name. */
         volatile boolean started;
+        /** Whether an answer was written: the result, or 503 when the deadline passed first. Event loop only. */
+        boolean answered;
+        long deadlineTimer;
 
-        Job(HttpServerRequest req, RequestScreen screen, Request request, Exchange exchange) {
+        Job(HttpServerRequest req, RequestScreen screen, Request request, Exchange exchange, long acceptedMicros) {
             this.req = req;
             this.screen = screen;
             this.request = request;
             this.exchange = exchange;
+            this.acceptedMicros = acceptedMicros;
         }
 
         void start() {

@@ -90,6 +90,26 @@ class VertxLifecycleTest {
     }
 
     @Test
+    void workPastTheRequestDeadlineGets503AndTheConnectionCloses() throws IOException {
+        Limits limits = Limits.DEFAULTS.withRequestDeadline(Duration.ofMillis(300));
+        EngineConfig config = EngineConfig.ephemeral().withLimits(limits).withOption("loops", "1").withOption("offload", "1");
+        try (RunningServer server = engine.start(config, Application.experiment())) {
+            for (String path : new String[] {"/sleep/5000", "/fib/44"}) {
+                try (Wire wire = Wire.connect(server.port())) {
+                    long start = System.nanoTime();
+                    Wire.Answer a = wire.send(Wire.get(path)).read();
+                    assertThat(a.status()).as(path).isEqualTo(503);
+                    assertThat(a.header("Connection")).isEqualTo("close");
+                    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+                    assertThat(wire.closedByServer()).isTrue();
+                }
+            }
+            // The late results are dropped, and the server goes on serving.
+            assertThat(Wire.exchange(server.port(), Wire.get("/sleep/10")).text()).isEqualTo("10\n");
+        }
+    }
+
+    @Test
     void aWaitLongerThanTheIdleTimeoutIsNotCutShort() throws IOException {
         Limits limits = Limits.DEFAULTS.withIdleTimeout(Duration.ofMillis(200));
         try (RunningServer server = engine.start(EngineConfig.ephemeral().withLimits(limits), Application.experiment())) {
