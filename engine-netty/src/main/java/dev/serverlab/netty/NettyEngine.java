@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Netty's event loops: the model of nginx and Node, on the library most Java servers are built on.
@@ -48,7 +49,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * two computations run at once while the loop goes on accepting and answering.
  *
  * <p>Options: {@code --loops N} event-loop threads (default: the number of cores), {@code --offload N}
- * threads for CPU work (default: none, inline).
+ * threads for CPU work (default: none, inline). {@code -Dserverlab.netty.transport=nio} picks the JDK's
+ * selector over epoll.
  */
 public final class NettyEngine implements ServerEngine {
 
@@ -56,6 +58,17 @@ public final class NettyEngine implements ServerEngine {
 
     static final String LOOPS = "loops";
     static final String OFFLOAD = "offload";
+
+    private final Supplier<Transport> transports;
+
+    public NettyEngine() {
+        this(Transport::best);
+    }
+
+    /** For tests: an engine on a given transport. */
+    NettyEngine(Supplier<Transport> transports) {
+        this.transports = transports;
+    }
 
     @Override
     public String name() {
@@ -80,7 +93,7 @@ public final class NettyEngine implements ServerEngine {
         int loops = config.count(LOOPS, Runtime.getRuntime().availableProcessors());
         int offloadThreads = config.count(OFFLOAD, 0);
         InetSocketAddress address = Listener.address(config);
-        Transport transport = Transport.best();
+        Transport transport = transports.get();
         Warmup.run(config.limits());
 
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, threads("netty-accept", false), transport.factory());

@@ -19,8 +19,12 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
  */
 record Transport(String name, IoHandlerFactory factory, Class<? extends ServerChannel> channel, String why) {
 
-    /** Epoll when the native transport is available here, else NIO. */
+    /** Set to {@code nio} to compare the JDK's selector with epoll on the same machine. */
+    static final String PROPERTY = "serverlab.netty.transport";
+
+    /** Epoll when the native transport is available here (and NIO was not asked for), else NIO. */
     static Transport best() {
+        if ("nio".equalsIgnoreCase(System.getProperty(PROPERTY))) return nio("-D" + PROPERTY + "=nio");
         if (Epoll.isAvailable()) {
             return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, "native epoll loaded");
         }
