@@ -1,5 +1,6 @@
 package dev.serverlab.threadpool;
 
+import dev.serverlab.api.conformance.ShapeAttempts;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;

@@ -1,5 +1,6 @@
 package dev.serverlab.virtual;
 
+import dev.serverlab.api.conformance.ShapeAttempts;
 import dev.serverlab.api.ConfigException;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Engines;

@@ -1,4 +1,4 @@
-package dev.serverlab.threadpool;
+package dev.serverlab.api.conformance;
 
 import com.sun.management.OperatingSystemMXBean;
 import org.opentest4j.TestAbortedException;
@@ -19,10 +19,10 @@ import java.util.List;
  *       retried; if every attempt was disturbed, the test is aborted (reported as skipped), not passed.</li>
  * </ul>
  */
-final class ShapeAttempts {
+public final class ShapeAttempts {
 
     /** The share of the whole machine (all cores) that other processes may use during a fair attempt. */
-    static final double BUSY = 0.25;
+    public static final double BUSY = 0.25;
 
     private static final OperatingSystemMXBean OS = ManagementFactory.getPlatformMXBean(OperatingSystemMXBean.class);
 
@@ -31,11 +31,11 @@ final class ShapeAttempts {
 
     /** One attempt: null when the shape showed, otherwise what was seen instead. */
     @FunctionalInterface
-    interface Attempt {
+    public interface Attempt {
         String run() throws Exception;
     }
 
-    static void assertShape(String shape, int attempts, Attempt attempt) throws Exception {
+    public static void assertShape(String shape, int attempts, Attempt attempt) throws Exception {
         List<String> seen = new ArrayList<>();
         for (int i = 0; i < attempts; i++) {
             if (i > 0) Thread.sleep(500);
