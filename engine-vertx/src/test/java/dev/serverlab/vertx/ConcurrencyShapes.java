@@ -4,6 +4,7 @@ import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
+import dev.serverlab.api.conformance.ShapeAttempts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -67,14 +68,16 @@ abstract class ConcurrencyShapes {
     void offloadedCpuWorkOverlaps() throws Exception {
         EngineConfig config = EngineConfig.ephemeral().withOption("loops", "1").withOption("offload", "2");
         try (RunningServer server = engine().start(config, Application.experiment())) {
-            List<Wire.Answer> answers = concurrently(server.port(), 4, CPU_PATH);
-            assertThat(answers).allSatisfy(a -> assertThat(a.header("X-Served-By")).doesNotContain("/" + loopThreadPrefix()));
-            List<Wire.Answer> byStart = sortedByStart(answers);
-            boolean overlap = false;
-            for (int i = 1; i < byStart.size(); i++) {
-                overlap |= byStart.get(i).micros("X-Started-At") < byStart.get(i - 1).micros("X-Finished-At");
-            }
-            assertThat(overlap).as("two workers compute at once").isTrue();
+            // Overlap needs two cores free at once: on a busy shared machine an attempt may not show it.
+            ShapeAttempts.assertShape("offloaded CPU work overlaps", 3, () -> {
+                List<Wire.Answer> answers = concurrently(server.port(), 4, CPU_PATH);
+                assertThat(answers).allSatisfy(a -> assertThat(a.header("X-Served-By")).doesNotContain("/" + loopThreadPrefix()));
+                List<Wire.Answer> byStart = sortedByStart(answers);
+                for (int i = 1; i < byStart.size(); i++) {
+                    if (byStart.get(i).micros("X-Started-At") < byStart.get(i - 1).micros("X-Finished-At")) return null;
+                }
+                return "no two requests overlapped";
+            });
         }
     }
 
