@@ -213,7 +213,7 @@ final class CompareCommand implements Callable<Integer> {
     private Calibration calibrate(Engines found, List<Variant> lineup, Duration startWithin) throws InterruptedException {
         String engine = found.names().contains("blocking") ? "blocking" : lineup.get(0).engine();
         Duration target = EngineOption.parseDuration("fib-time", fibTime);
-        try (ServerProcess server = ServerProcess.start(engine, List.of(), List.of(), startWithin)) {
+        try (ServerProcess server = ServerProcess.start(engine, List.of(), Trial.jvmArgs(), startWithin)) {
             return Calibration.run(server, target, fib, Duration.ofSeconds(120));
         }
     }

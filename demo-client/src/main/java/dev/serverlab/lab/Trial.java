@@ -1,6 +1,7 @@
 package dev.serverlab.lab;
 
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,15 @@ final class Trial {
         this.labelWidth = labelWidth;
     }
 
+    /**
+     * The JVM options a server inherits from the lab: only those that change what an engine may do, such as
+     * {@code --enable-native-access} (Netty's epoll), never memory, agents or debugging.
+     */
+    static List<String> jvmArgs() {
+        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--enable-native-access")).toList();
+    }
+
     /** One fresh JVM for the variant: every workload in it, warm-up first; failures become rows. */
     List<RunResult> run(Variant variant, List<Workload> plan) throws InterruptedException {
         List<RunResult> results = new ArrayList<>();
@@ -41,7 +51,7 @@ final class Trial {
         long t0 = System.nanoTime();
         ServerProcess server;
         try {
-            server = ServerProcess.start(variant.engine(), variant.serveArgs(), List.of(), settings.startWithin());
+            server = ServerProcess.start(variant.engine(), variant.serveArgs(), jvmArgs(), settings.startWithin());
         } catch (UserError e) {
             for (Workload w : plan) {
                 results.add(RunResult.failed(variant, w, null, e.getMessage(), ideal(variant, w, w.perRequest()), settings.clients()));
