@@ -252,6 +252,7 @@ final class Timeline {
     }
 
     private static String tickLabel(double t, double step) {
+        if (t == 0) return "0";
         if (step >= 1) return Format.number(t, 0) + (t == 0 ? "" : " s");
         if (step >= 0.1) return Format.number(t, 1) + (t == 0 ? "" : " s");
         if (step >= 0.001) return Format.number(t * 1000, 0) + (t == 0 ? "" : " ms");
