@@ -1,5 +1,9 @@
 package dev.serverlab.lab;
 
+import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.RunningServer;
+import dev.serverlab.api.app.Application;
+import dev.serverlab.blocking.BlockingEngine;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -26,6 +30,19 @@ class PollCommandTest {
         // a line per side computation, as the original printed
         assertThat(run.out().lines().filter(l -> l.startsWith("  no answer at ")).count()).isEqualTo(side);
         assertThat(run.out()).containsPattern("  no answer at .*: side work 1, fib\\(22\\) = 17711 in ");
+    }
+
+    @Test
+    void itAsksARunningServerByUrl() throws Exception {
+        try (RunningServer server = new BlockingEngine().start(EngineConfig.ephemeral(), Application.experiment())) {
+            LabRun run = LabRun.of("poll", "--url", "http://127.0.0.1:" + server.port() + "/sleep/300", "--side", "22", "--quiet");
+
+            assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+            Matcher m = SUMMARY.matcher(run.out());
+            assertThat(m.find()).as(run.out()).isTrue();
+            assertThat(m.group(1)).isEqualTo("300");
+            assertThat(Integer.parseInt(m.group(2))).isGreaterThan(1);
+        }
     }
 
     @Test
