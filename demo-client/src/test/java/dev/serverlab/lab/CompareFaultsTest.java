@@ -48,4 +48,23 @@ class CompareFaultsTest {
         assertThat(out.resolve("report.html")).exists();
         assertThat(Files.readString(out.resolve("report.html"))).contains("failing-for-tests did not run");
     }
+
+    @Test
+    void aServerThatNeverAnswersTimesOutInItsOwnRow(@TempDir Path out) throws Exception {
+        LabRun run = LabRun.of("compare", "--engines", "hanging-for-tests,blocking", "--variants", "hanging-for-tests,blocking",
+                "--workloads", "io", "--sleep", "50ms", "--clients", "2", "--warmup", "0", "--timeout", "1s",
+                "--out", out.toString());
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(Lab.FAILED);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Files.readString(out.resolve("results.json")));
+        List<Map<String, Object>> runs = list(json, "runs");
+        assertThat(runs).extracting(r -> r.get("configuration")).containsExactly("blocking", "hanging-for-tests");
+        assertThat(runs.get(0)).containsEntry("status", "ok");
+        assertThat(runs.get(1)).containsEntry("status", "failed").containsEntry("failedRequests", 2.0);
+        assertThat((String) runs.get(1).get("error")).isEqualTo("timed out after 1000 ms");
+        // the timed-out requests are still drawn and listed, as failures
+        assertThat(list(runs.get(1), "requests")).hasSize(2).allSatisfy(q -> assertThat(q).containsEntry("status", 0.0));
+        assertThat(CompareCommandTest.requestBars(CompareCommandTest.parse(out.resolve("compare-io.svg")))).isEqualTo(4);
+    }
 }

@@ -9,8 +9,12 @@ import dev.serverlab.api.app.Application;
 import dev.serverlab.blocking.BlockingEngine;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Engines that exist only on the test class path (META-INF/services under src/test/resources), so the
@@ -75,6 +79,50 @@ final class TestEngines {
                 Runtime.getRuntime().halt(70);
                 return null;
             });
+        }
+    }
+
+    /** Accepts connections and never answers, as a stuck server does; closing it is quick. */
+    public static final class Hanging implements ServerEngine {
+        @Override
+        public String name() {
+            return "hanging-for-tests";
+        }
+
+        @Override
+        public String description() {
+            return "test only: accepts connections, never answers";
+        }
+
+        @Override
+        public RunningServer start(EngineConfig config, Application application) throws IOException {
+            EngineConfig checked = Engines.configure(this, config);
+            ServerSocket listener = new ServerSocket();
+            listener.bind(new InetSocketAddress(checked.host(), checked.port()));
+            List<Socket> held = new CopyOnWriteArrayList<>();
+            Thread.ofPlatform().daemon().name("hanging-accept").start(() -> {
+                try {
+                    while (true) held.add(listener.accept());
+                } catch (IOException closed) {
+                    // closed: stop accepting
+                }
+            });
+            return new RunningServer() {
+                @Override
+                public InetSocketAddress address() {
+                    return (InetSocketAddress) listener.getLocalSocketAddress();
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        listener.close();
+                        for (Socket s : held) s.close();
+                    } catch (IOException ignored) {
+                        // best effort: the process exits next
+                    }
+                }
+            };
         }
     }
 
