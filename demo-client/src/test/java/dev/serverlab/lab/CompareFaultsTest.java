@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -13,18 +14,19 @@ import static dev.serverlab.lab.CompareCommandTest.map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Engines that fail, registered only on the test class path (see {@link TestEngines}): each failure gets its
- * own row, and the engines after it still run.
+ * Engines that fail, which exist only in tests (see {@link TestEngines}, run through {@link ChildLab}): each
+ * failure gets its own row, and the engines after it still run.
  */
 class CompareFaultsTest {
 
     @Test
     void aFailingEngineDoesNotStopTheOthers(@TempDir Path out) throws Exception {
-        LabRun run = LabRun.of("compare", "--engines", "blocking,crashing-for-tests,failing-for-tests,steady-for-tests",
+        ChildLab run = ChildLab.run(out.resolve("lab.log"), Duration.ofSeconds(120),
+                "compare", "--engines", "blocking,crashing-for-tests,failing-for-tests,steady-for-tests",
                 "--workloads", "io", "--sleep", "50ms", "--clients", "2", "--warmup", "1", "--timeout", "20s",
                 "--out", out.toString());
 
-        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(Lab.FAILED);
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(Lab.FAILED);
         // line-up order: serial, pools (the fakes declare --workers), unknown models last
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Files.readString(out.resolve("results.json")));
@@ -42,7 +44,7 @@ class CompareFaultsTest {
         assertThat(map(runs.get(3), "model")).containsEntry("kind", "unknown");
         assertThat(list(runs.get(3), "requests")).hasSize(2);
 
-        assertThat(run.out()).containsPattern("crashing-for-tests\\s+io\\s+failed: the server process exited")
+        assertThat(run.output()).containsPattern("crashing-for-tests\\s+io\\s+failed: the server process exited")
                 .containsPattern("failing-for-tests\\s+io\\s+failed: engine 'failing-for-tests' exited with code 3 before listening \\(.*simulated start failure\\)")
                 .containsPattern("steady-for-tests\\s+io\\s+[\\d.]+ m?s\\s.*\\?\\s+\\?\\s+1\\s+1");
         assertThat(out.resolve("report.html")).exists();
@@ -51,11 +53,12 @@ class CompareFaultsTest {
 
     @Test
     void aServerThatNeverAnswersTimesOutInItsOwnRow(@TempDir Path out) throws Exception {
-        LabRun run = LabRun.of("compare", "--engines", "hanging-for-tests,blocking", "--variants", "hanging-for-tests,blocking",
+        ChildLab run = ChildLab.run(out.resolve("lab.log"), Duration.ofSeconds(120),
+                "compare", "--engines", "hanging-for-tests,blocking", "--variants", "hanging-for-tests,blocking",
                 "--workloads", "io", "--sleep", "50ms", "--clients", "2", "--warmup", "0", "--timeout", "1s",
                 "--out", out.toString());
 
-        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(Lab.FAILED);
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(Lab.FAILED);
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Files.readString(out.resolve("results.json")));
         List<Map<String, Object>> runs = list(json, "runs");

@@ -17,10 +17,8 @@ class CompareInterruptTest {
 
     @Test
     void sigintStopsEveryServerProcess(@TempDir Path dir) throws Exception {
-        List<String> command = List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "-cp", System.getProperty("java.class.path"), Lab.class.getName(),
-                "compare", "--engines", "blocking", "--workloads", "io", "--sleep", "30s", "--clients", "2",
-                "--warmup", "0", "--out", dir.resolve("out").toString());
+        List<String> command = ChildLab.command("compare", "--engines", "blocking", "--workloads", "io", "--sleep", "30s",
+                "--clients", "2", "--warmup", "0", "--out", dir.resolve("out").toString());
         Path log = dir.resolve("compare.log");
         Process compare = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         List<ProcessHandle> servers = new ArrayList<>();

@@ -17,9 +17,10 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Engines that exist only on the test class path (META-INF/services under src/test/resources), so the
- * lab's fault handling is tried on real child JVMs: ServerProcess starts children with this JVM's class
- * path, which under surefire includes the test classes.
+ * Engines that exist only in tests, so the lab's fault handling is tried on real child JVMs. They are
+ * registered in src/test/fake-engines/META-INF/services, which is not on the test class path (tests that
+ * run every engine found must not meet them): {@link ChildLab} runs the lab with it added, and ServerProcess
+ * passes that class path on to the servers.
  */
 final class TestEngines {
 
