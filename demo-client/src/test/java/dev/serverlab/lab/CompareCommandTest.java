@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -82,6 +84,12 @@ class CompareCommandTest {
         Map<String, Object> io = results.stream().filter(r -> r.get("configuration").equals("blocking") && r.get("workload").equals("io"))
                 .findFirst().orElseThrow();
         assertThat((double) io.get("idealSeconds")).isEqualTo(0.3);
+
+        // every field is documented in the results.json section (COMPARE.md, or the root README once it is folded in)
+        String fields = documentedFields();
+        Set<String> keys = new TreeSet<>();
+        collectKeys(json, keys);
+        assertThat(keys).allSatisfy(key -> assertThat(fields).as("COMPARE.md documents " + key).containsPattern("`(runs\\[\\]\\.)?" + key + "(\\[\\])?`"));
 
         // requests.csv: one row per request, every timestamp
         List<String> csv = Files.readAllLines(out.resolve("requests.csv"));
@@ -158,6 +166,32 @@ class CompareCommandTest {
         LabRun workload = LabRun.of("compare", "--workloads", "gpu");
         assertThat(workload.exitCode()).isEqualTo(Lab.USAGE);
         assertThat(workload.err()).contains("--workloads takes cpu and io");
+    }
+
+    /** The text of the "### `results.json`" section, from demo-client/COMPARE.md or the root README.md. */
+    static String documentedFields() throws java.io.IOException {
+        for (Path doc : List.of(Path.of("COMPARE.md"), Path.of("..", "README.md"))) {
+            if (!Files.exists(doc)) continue;
+            String text = Files.readString(doc);
+            int start = text.indexOf("`results.json`\n");
+            if (start < 0) continue;
+            int end = text.indexOf("\n#", start + 1);
+            return text.substring(start, end < 0 ? text.length() : end);
+        }
+        throw new AssertionError("no section on results.json in demo-client/COMPARE.md or README.md");
+    }
+
+    /** The keys of every object inside {@code value}, except the file names under "files". */
+    @SuppressWarnings("unchecked")
+    static void collectKeys(Object value, Set<String> keys) {
+        if (value instanceof Map<?, ?> map) {
+            for (var e : ((Map<String, Object>) map).entrySet()) {
+                keys.add(e.getKey());
+                if (!e.getKey().equals("files")) collectKeys(e.getValue(), keys);
+            }
+        } else if (value instanceof List<?> list) {
+            for (Object v : list) collectKeys(v, keys);
+        }
     }
 
     static Document parse(Path file) throws Exception {
