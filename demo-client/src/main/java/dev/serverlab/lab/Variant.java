@@ -71,8 +71,8 @@ public record Variant(String label, String engine, List<String> serveArgs, Model
                         kind == Model.Kind.POOL));
             }
             if (declared.contains("offload")) {
-                Model offloaded = kind == Model.Kind.EVENT_LOOP || kind == Model.Kind.UNKNOWN
-                        ? new Model(Model.Kind.EVENT_LOOP, 0, model.loops(), counts.offload(), false) : model;
+                // only an event loop's model changes: CPU work moves from its loops to the pool
+                Model offloaded = kind == Model.Kind.EVENT_LOOP ? Model.eventLoop(model.loops(), counts.offload()) : model;
                 variants.add(new Variant(engine.name() + "+offload", engine.name(),
                         with(args, "--offload", Integer.toString(counts.offload())), offloaded, true));
             }
