@@ -8,6 +8,8 @@ import dev.serverlab.api.http.HttpException;
 import dev.serverlab.api.http.RequestParser;
 import dev.serverlab.api.http.ResponseWriter;
 import dev.serverlab.api.http.Timing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,19 +28,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  *          ┌──────────── keep-alive ◄───────────────┐
  *          ▼                                         │
  *   IDLE: read() ─bytes─► BUSY: parse ─► handle ─► write ──► close (Connection: close,
- *     │  waits ≤ idleTimeout    ▲  waits ≤ headerReadTimeout         error, or draining)
- *     └─ EOF/timeout/drain ─► CLOSED
+ *     │  waits ≤ idleTimeout    ▲  waits ≤ headerReadTimeout  │      error, or draining)
+ *     │                         │  (then 408)                 └─ blocked > idleTimeout: the
+ *     └─ EOF/timeout/drain ─► CLOSED                              write watchdog closes it
  * </pre>
  *
- * It never holds a monitor while blocking, so virtual threads running it do not pin their carrier.
+ * Memory per connection is one 4 KiB read buffer plus what the {@link RequestParser} holds, both bounded
+ * by the limits: a pipelining client that never reads its responses blocks our write, and while it is
+ * blocked nothing more is read. It never holds a monitor while blocking, so virtual threads running it do
+ * not pin their carrier.
  */
 public final class BlockingConnection implements Runnable, Connections.Tracked {
+
+    private static final Logger log = LoggerFactory.getLogger(BlockingConnection.class);
 
     private static final int IDLE = 0;
     private static final int BUSY = 1;
     private static final int CLOSED = 2;
     /** How long a refused connection waits for the client to stop sending before it closes. */
     private static final int LINGER_MILLIS = 500;
+
+    private enum Read { DATA, END, TIMEOUT }
 
     private final Socket socket;
     private final long acceptedMicros;
@@ -48,6 +58,8 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     private final Connections connections;
     private final AccessLog accessLog;
     private final AtomicInteger state = new AtomicInteger(IDLE);
+    /** Read by the draining thread to see whether a request is arriving; null if the socket was already gone. */
+    private final InputStream input;
 
     public BlockingConnection(Socket socket, long acceptedMicros, Application application, CpuRunner cpu,
                               Limits limits, Connections connections, AccessLog accessLog) {
@@ -58,18 +70,23 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         this.limits = limits;
         this.connections = connections;
         this.accessLog = accessLog;
+        this.input = inputOf(socket);
         connections.add(this);
     }
 
     @Override
     public void run() {
         try {
-            if (connections.draining()) return;
+            // Even while draining, a connection accepted before the listener closed is served: its request
+            // was accepted. It is answered with Connection: close.
             socket.setTcpNoDelay(true);
             serve(socket.getInputStream(), socket.getOutputStream());
         } catch (IOException | InterruptedException e) {
             // The client went away, timed out, or shutdown closed the socket: nothing to answer.
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // A bug, not the client's doing: log it for the operator, and keep the server serving others.
+            log.warn("connection from {} failed; closing it", socket.getRemoteSocketAddress(), e);
         } finally {
             state.set(CLOSED);
             connections.remove(this);
@@ -93,11 +110,13 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
                 if (parser.takeContinue()) write(out, ResponseWriter.continueResponse());
                 boolean wasIdle = !parser.inProgress();
                 if (parser.readingHeaders() && headerDeadline == 0) headerDeadline = System.nanoTime() + limits.headerReadTimeout().toNanos();
-                long timeoutNanos = wasIdle ? limits.idleTimeout().toNanos()
-                        : parser.readingHeaders() ? headerDeadline - System.nanoTime()
-                        : limits.idleTimeout().toNanos();
-                if (timeoutNanos <= 0 || !read(in, buffer, timeoutNanos)) {
-                    if (parser.readingHeaders() && timeoutNanos <= 0) refuse(in, out, new HttpException(408, "request headers took too long"));
+                // Headers must all arrive by one deadline (a trickle cannot extend it); otherwise each read
+                // must bring something within the idle timeout.
+                long timeoutNanos = parser.readingHeaders() ? headerDeadline - System.nanoTime() : limits.idleTimeout().toNanos();
+                Read read = timeoutNanos <= 0 ? Read.TIMEOUT : read(in, buffer, timeoutNanos);
+                if (read == Read.END) return;
+                if (read == Read.TIMEOUT) {
+                    if (!wasIdle) refuse(in, out, new HttpException(408, parser.readingHeaders() ? "request headers took too long" : "request body took too long"));
                     return;
                 }
                 if (wasIdle && !state.compareAndSet(IDLE, BUSY)) return;
@@ -105,7 +124,7 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
             }
             headerDeadline = 0;
             Exchange exchange = new Exchange(request, acceptedMicros);
-            Response response = Steps.runBlocking(application, exchange, cpu);
+            Response response = Steps.runBlocking(application, exchange, cpu, limits);
             Timing timing = exchange.finish();
             boolean keepAlive = request.keepAlive() && !connections.draining();
             write(out, ResponseWriter.encode(response, timing, keepAlive, request.method().equals("HEAD")));
@@ -114,25 +133,22 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
             if (!buffer.hasRemaining()) {
                 // Between requests: shutdown may now close this connection without losing anything.
                 state.set(IDLE);
-                if (connections.draining() && state.compareAndSet(IDLE, CLOSED)) return;
+                if (connections.draining() && !pendingInput() && state.compareAndSet(IDLE, CLOSED)) return;
             }
         }
     }
 
-    /**
-     * Reads more bytes into {@code buffer}; false on end of stream or timeout. A timeout while the
-     * headers are being read ends with 408 (by the caller), otherwise the connection just closes.
-     */
-    private boolean read(InputStream in, ByteBuffer buffer, long timeoutNanos) throws IOException {
+    /** Reads more bytes into {@code buffer}, waiting at most {@code timeoutNanos}. */
+    private Read read(InputStream in, ByteBuffer buffer, long timeoutNanos) throws IOException {
         buffer.compact();
         try {
             socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos))));
             int n = in.read(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
-            if (n < 0) return false;
+            if (n < 0) return Read.END;
             buffer.position(buffer.position() + n);
-            return true;
+            return Read.DATA;
         } catch (SocketTimeoutException e) {
-            return false;
+            return Read.TIMEOUT;
         } finally {
             buffer.flip();
         }
@@ -156,12 +172,26 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         }
     }
 
-    private static void write(OutputStream out, ByteBuffer b) throws IOException {
-        out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+    /** A blocking write, closed by the write watchdog if the client leaves it blocked past the idle timeout. */
+    private void write(OutputStream out, ByteBuffer b) throws IOException {
+        try (WriteWatchdog.Guard ignored = WriteWatchdog.SHARED.watch(limits.idleTimeout(), this::writeTimedOut)) {
+            out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+        }
     }
 
+    private void writeTimedOut() {
+        log.debug("closing the connection from {}: it read nothing for {}", socket.getRemoteSocketAddress(), limits.idleTimeout());
+        forceClose();
+    }
+
+    /**
+     * Closes the connection if it is between requests with nothing arriving. A connection whose next
+     * request is already in the socket (or still queued for a worker with its request sent) is busy:
+     * shutdown lets it be served rather than dropping a request the server accepted.
+     */
     @Override
     public boolean closeIfIdle() {
+        if (pendingInput()) return false;
         if (state.compareAndSet(IDLE, CLOSED)) {
             closeQuietly();
             return true;
@@ -173,6 +203,22 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     public void forceClose() {
         state.set(CLOSED);
         closeQuietly();
+    }
+
+    private boolean pendingInput() {
+        try {
+            return input != null && input.available() > 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static InputStream inputOf(Socket socket) {
+        try {
+            return socket.getInputStream();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private void closeQuietly() {
