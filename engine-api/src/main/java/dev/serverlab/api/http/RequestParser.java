@@ -287,7 +287,7 @@ public final class RequestParser {
         if (transferEncoding != null && contentLength != null) throw bad("both Content-Length and Transfer-Encoding");
         if (transferEncoding != null) {
             if (!http11) throw bad("Transfer-Encoding in an HTTP/1.0 request");
-            if (!transferEncoding.trim().equalsIgnoreCase("chunked")) throw new HttpException(501, "only the chunked transfer coding is supported");
+            transferCodings(transferEncoding);
             expectContinue(expect, http11);
             state = State.CHUNK_SIZE;
             return null;
@@ -299,6 +299,19 @@ public final class RequestParser {
         bodyExpected = (int) length;
         state = State.BODY;
         return null;
+    }
+
+    /**
+     * RFC 9112 §6.3: without chunked as the final coding (once) the body's length is unknown, so 400; a
+     * coding before chunked that we do not decode (gzip, say) is 501 (§6.1).
+     */
+    private static void transferCodings(String value) {
+        String[] codings = value.split(",", -1);
+        for (int i = 0; i < codings.length; i++) {
+            boolean chunked = codings[i].trim().equalsIgnoreCase("chunked");
+            if (chunked != (i == codings.length - 1)) throw bad("chunked must be the last transfer coding, once");
+        }
+        if (codings.length > 1) throw new HttpException(501, "only the chunked transfer coding is supported");
     }
 
     private void expectContinue(String expect, boolean http11) {

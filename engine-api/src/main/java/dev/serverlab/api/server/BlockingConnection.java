@@ -60,6 +60,10 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     private final AtomicInteger state = new AtomicInteger(IDLE);
     /** Read by the draining thread to see whether a request is arriving; null if the socket was already gone. */
     private final InputStream input;
+    /** Guards {@link #runner}: a forced close interrupts the thread serving this connection, and no other. */
+    private final Object runnerLock = new Object();
+    private Thread runner;
+    private boolean interruptedByClose;
 
     public BlockingConnection(Socket socket, long acceptedMicros, Application application, CpuRunner cpu,
                               Limits limits, Connections connections, AccessLog accessLog) {
@@ -76,6 +80,9 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
 
     @Override
     public void run() {
+        synchronized (runnerLock) {
+            runner = Thread.currentThread();
+        }
         try {
             // Even while draining, a connection accepted before the listener closed is served: its request
             // was accepted. It is answered with Connection: close.
@@ -91,6 +98,11 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
             state.set(CLOSED);
             connections.remove(this);
             closeQuietly();
+            synchronized (runnerLock) {
+                runner = null;
+                // An interrupt from forceClose() was meant for this connection: do not carry it to the next.
+                if (interruptedByClose) Thread.interrupted();
+            }
         }
     }
 
@@ -199,10 +211,20 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         return state.get() == CLOSED;
     }
 
+    /**
+     * Closes the connection now, and interrupts the thread serving it, so that a request still sleeping
+     * or queued for a GIL lets its thread go too: close() must release every thread.
+     */
     @Override
     public void forceClose() {
         state.set(CLOSED);
         closeQuietly();
+        synchronized (runnerLock) {
+            if (runner != null) {
+                interruptedByClose = true;
+                runner.interrupt();
+            }
+        }
     }
 
     private boolean pendingInput() {
