@@ -1,6 +1,6 @@
 package dev.serverlab.api.conformance;
 
-import dev.serverlab.api.Limits;
+import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
 import org.junit.jupiter.api.Assumptions;
@@ -149,12 +149,21 @@ public abstract class ClientFaultCases extends HostileInputCases {
     // ---- too many connections -------------------------------------------------------------------------
 
     /**
+     * The config of the {@code maxConnections} case: {@link #config()} with {@code maxConnections = 1}. An
+     * engine whose workers each cap their own connections (prefork: one process per worker, each serving one
+     * connection at a time) can only keep a total of 1 with one worker, and says so here by overriding it.
+     */
+    protected EngineConfig maxConnectionsConfig() {
+        return config().withLimits(config().limits().withMaxConnections(1));
+    }
+
+    /**
      * With {@code maxConnections = 1} and one connection open, a second one is either refused (a 503, or a
      * close) or left waiting; never served alongside. Once the first closes, the server serves again.
      */
     @Test
     void beyondMaxConnectionsANewConnectionIsRefusedOrWaits() throws Exception {
-        try (RunningServer own = startOwn(Limits.DEFAULTS.withMaxConnections(1), Application.experiment())) {
+        try (RunningServer own = engine().start(maxConnectionsConfig(), Application.experiment())) {
             InetSocketAddress address = loopback(own);
             RawHttp first = new RawHttp(address);
             RawHttp second = null;
