@@ -40,7 +40,7 @@ class ServeShutdownTest {
         return Engines.discover().names().stream();
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void sigtermDuringABurstLosesNoAcceptedRequest(String engine) throws Exception {
