@@ -1,5 +1,6 @@
 package dev.serverlab.api.conformance;
 
+import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Limits;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
@@ -8,7 +9,9 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -206,6 +209,32 @@ public abstract class ConformanceSuite extends ClientFaultCases {
         RawHttp.Reply reply = RawHttp.exchange(address(), "GET /fib/5 HTTP/1.1\nHost: t\nConnection: close\n\n");
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.text()).isEqualTo("5\n");
+    }
+
+    // ---- where it listens ---------------------------------------------------------------------------
+
+    /** By default an engine binds loopback only: other machines (and this one's other addresses) cannot reach it. */
+    @Test
+    void itListensOnLoopbackOnlyByDefault() throws IOException {
+        assertThat(config().host()).as("the kit's config keeps the default host").isEqualTo(EngineConfig.DEFAULT_HOST);
+        assertThat(defaultServer().address().getAddress().isLoopbackAddress()).as("the bound address").isTrue();
+        List<InetAddress> others = NetworkInterface.networkInterfaces().filter(ConformanceSuite::isUp)
+                .flatMap(NetworkInterface::inetAddresses).filter(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress()).toList();
+        for (InetAddress other : others) {
+            assertThatThrownBy(() -> {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(other, defaultServer().port()), 2000);
+                }
+            }).as("not reachable on " + other.getHostAddress()).isInstanceOf(IOException.class);
+        }
+    }
+
+    private static boolean isUp(NetworkInterface nic) {
+        try {
+            return nic.isUp();
+        } catch (java.net.SocketException e) {
+            return false;
+        }
     }
 
     // ---- shutdown -----------------------------------------------------------------------------------

@@ -79,6 +79,11 @@ public abstract class ServersUnderTest {
         if (smallServer != null) smallServer.close();
     }
 
+    /** The server with default limits, as the engine started it. */
+    protected RunningServer defaultServer() {
+        return server;
+    }
+
     /** The server with default limits. */
     protected InetSocketAddress address() {
         return address;
