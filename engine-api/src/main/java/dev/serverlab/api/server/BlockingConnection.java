@@ -63,7 +63,6 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     /** Guards {@link #runner}: a forced close interrupts the thread serving this connection, and no other. */
     private final Object runnerLock = new Object();
     private Thread runner;
-    private boolean interruptedByClose;
 
     public BlockingConnection(Socket socket, long acceptedMicros, Application application, CpuRunner cpu,
                               Limits limits, Connections connections, AccessLog accessLog) {
@@ -100,8 +99,6 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
             closeQuietly();
             synchronized (runnerLock) {
                 runner = null;
-                // An interrupt from forceClose() was meant for this connection: do not carry it to the next.
-                if (interruptedByClose) Thread.interrupted();
             }
         }
     }
@@ -191,9 +188,11 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         }
     }
 
+    /** Closing the socket ends the blocked write; no interrupt, so the thread goes on to serve others. */
     private void writeTimedOut() {
         log.debug("closing the connection from {}: it read nothing for {}", socket.getRemoteSocketAddress(), limits.idleTimeout());
-        forceClose();
+        state.set(CLOSED);
+        closeQuietly();
     }
 
     /**
@@ -213,17 +212,15 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
 
     /**
      * Closes the connection now, and interrupts the thread serving it, so that a request still sleeping
-     * or queued for a GIL lets its thread go too: close() must release every thread.
+     * or waiting for a GIL lets its thread go too. Only shutdown calls this (at the drain timeout): the
+     * interrupt stays set, as the engine's own interrupts of its threads do, and the thread ends.
      */
     @Override
     public void forceClose() {
         state.set(CLOSED);
         closeQuietly();
         synchronized (runnerLock) {
-            if (runner != null) {
-                interruptedByClose = true;
-                runner.interrupt();
-            }
+            if (runner != null) runner.interrupt();
         }
     }
 
