@@ -79,7 +79,8 @@ class ServeShutdownTest {
         for (int port : accepted) {
             Outcome outcome = outcomes.get(port);
             assertThat(outcome).as("the client on port " + port + " finished").isNotNull();
-            assertThat(outcome.reply()).as("an accepted request is answered (client port " + port + ", error: " + outcome.error() + ")").isNotNull();
+            assertThat(outcome.reply()).as("an accepted request is answered (client port " + port + ", error: " + outcome.error()
+                    + "); the server said:\n" + String.join("\n", output)).isNotNull();
             assertThat(outcome.reply().text()).isEqualTo("300\n");
         }
         for (var entry : outcomes.entrySet()) {

@@ -196,24 +196,30 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     }
 
     /**
-     * Closes the connection if it is between requests with nothing arriving. A connection whose next
-     * request is already in the socket (or still queued for a worker with its request sent) is busy:
-     * shutdown lets it be served rather than dropping a request the server accepted.
+     * Ends the connection if it is between requests with nothing arriving, without closing it under its
+     * reader: shutting the input down wakes the reader with end-of-stream, and it closes the connection
+     * and leaves the tracker itself. A reader that has just taken a request off the socket (and not yet
+     * marked itself busy) still serves it; a connection whose next request is in the socket, or still
+     * queued for a worker with its request sent, is busy. Either way no received request is dropped.
+     * Returns true once the connection is closed.
      */
     @Override
     public boolean closeIfIdle() {
-        if (pendingInput()) return false;
-        if (state.compareAndSet(IDLE, CLOSED)) {
-            closeQuietly();
-            return true;
+        if (state.get() == CLOSED) return true;
+        if (state.get() != IDLE || pendingInput()) return false;
+        try {
+            socket.shutdownInput();
+        } catch (IOException alreadyGone) {
+            // closed meanwhile: its reader is ending
         }
-        return state.get() == CLOSED;
+        return false;
     }
 
     /**
      * Closes the connection now, and interrupts the thread serving it, so that a request still sleeping
-     * or waiting for a GIL lets its thread go too. Only shutdown calls this (at the drain timeout): the
-     * interrupt stays set, as the engine's own interrupts of its threads do, and the thread ends.
+     * or waiting for a GIL lets its thread go too. Shutdown calls this at the drain timeout: the interrupt
+     * stays set, as the engine's own interrupts of its threads do, and the thread ends. Once the connection's
+     * run() has returned, there is no thread to interrupt.
      */
     @Override
     public void forceClose() {
