@@ -7,9 +7,11 @@ import dev.serverlab.api.app.Safepoint;
 import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.ApplicationErrors;
 import dev.serverlab.api.server.Exchange;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -32,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  *   IDLE ───────────────────────────────────────► BUSY ── response, keep-alive ──► next waiting, or IDLE
  *    │ idleTimeout with nothing half-read: close    │
  *    │                                               └─ Connection: close, or draining ──► CLOSING
- *    └── a Refusal (in its turn) ── answer, shut output, linger ≤ 500 ms ──────────────────► CLOSING
+ *    ├── a Refusal (in its turn) ── answer, shut output, linger ≤ 500 ms / 64 KiB ─────────► CLOSING
+ *    └── the client shut its output (half-close), once every waiting request is answered ──► CLOSING
  * </pre>
  *
  * While BUSY the channel stops reading ({@code autoRead} off): pipelined requests already decoded wait in
@@ -61,6 +64,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> idleDeadline;
     private boolean inRead;
     private boolean needsFlush;
+    /** The client shut its output: what it sent is answered, then the connection closes. */
+    private boolean inputShut;
 
     ExchangeHandler(ServerContext server, RequestScreen screen, long acceptedMicros) {
         this.server = server;
@@ -105,6 +110,11 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                     if (phase == Phase.IDLE && !screen.inProgress()) close(ctx);
                 }, DRAIN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
             }
+        } else if (evt instanceof ChannelInputShutdownEvent) {
+            // RFC 9112 §9.6: a client may half-close after its requests; they are still answered (the
+            // channel allows half-closure). The codec has already passed on whatever it decoded.
+            inputShut = true;
+            if (phase == Phase.IDLE) finish(ctx);
         } else {
             ctx.fireUserEventTriggered(evt);
         }
@@ -135,6 +145,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** Starts the next waiting request or refusal, or goes idle. */
     private void next(ChannelHandlerContext ctx) {
         Object item = waiting.poll();
+        if (item == null && inputShut) {
+            finish(ctx);
+            return;
+        }
         if (item == null) {
             becomeIdle(ctx);
             return;
@@ -266,7 +280,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         releaseWaiting();
         server.accessLog().refused(refusal.status(), refusal.reason());
         Response answer = Response.text(refusal.status(), refusal.reason() + "\n");
-        ctx.channel().config().setAutoRead(true);
+        screen.discardInput();
+        ctx.channel().config().setAutoRead(screen.mayDiscardMore() && !inputShut);
         ctx.writeAndFlush(Messages.response(answer, Timing.refusedNow(acceptedMicros), false, false)).addListener(f -> {
             if (!f.isSuccess() || !(ctx.channel() instanceof DuplexChannel duplex)) {
                 ctx.close();
@@ -290,6 +305,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             if (phase == Phase.IDLE && !screen.inProgress()) close(ctx);
         }, server.limits().idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
         ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    }
+
+    /** Closes once everything written so far has gone out; nothing more will arrive to answer. */
+    private void finish(ChannelHandlerContext ctx) {
+        phase = Phase.CLOSING;
+        cancelIdleDeadline();
+        releaseWaiting();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void close(ChannelHandlerContext ctx) {

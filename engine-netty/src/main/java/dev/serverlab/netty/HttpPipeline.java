@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
  * Each connection's pipeline, bytes in at the top, responses out through the codec:
  *
  * <pre>
+ *   WriteStall           closes the connection when its responses have not moved for idleTimeout
  *   RequestScreen        the shared parser reads the same bytes: the contract's refusals (400, 408,
  *                        413, 414, 417, 431, 501, 505) as a Refusal in order; read deadlines
  *   HttpServerCodec      bytes &lt;-&gt; HTTP messages, with the shared request-line and header limits
@@ -39,6 +40,7 @@ final class HttpPipeline extends ChannelInitializer<SocketChannel> {
     static void configure(ChannelPipeline p, ServerContext server, long acceptedMicros) {
         Limits limits = server.limits();
         RequestScreen screen = new RequestScreen(limits);
+        p.addLast("write-stall", new WriteStall(limits.idleTimeout()));
         p.addLast("screen", screen);
         p.addLast("codec", new HttpServerCodec(decoderConfig(limits)));
         p.addLast("guard", new RequestGuard());

@@ -111,6 +111,8 @@ public final class NettyEngine implements ServerEngine {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .handler(new AcceptGate(config.limits().maxConnections(), channels, context.accessLog()))
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // A client may shut its output once its requests are sent (RFC 9112 §9.6): keep ours open for the answers.
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new HttpPipeline(context));
         Channel listener;
         try {

@@ -35,12 +35,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class RequestScreen extends ChannelInboundHandlerAdapter {
 
+    /** How much a closing connection reads and drops before it stops reading, as the shared codec's lingering close. */
+    static final long DISCARD_BUDGET_BYTES = 64 * 1024;
+
     private final Limits limits;
     private final RequestParser parser;
     private boolean refused;
     private ScheduledFuture<?> headerDeadline;
     private ScheduledFuture<?> bodyDeadline;
     private long lastReadNanos;
+    private long discarded;
 
     RequestScreen(Limits limits) {
         this.limits = limits;
@@ -52,6 +56,17 @@ final class RequestScreen extends ChannelInboundHandlerAdapter {
         return parser.inProgress() && !refused;
     }
 
+    /** The connection is closing: from now on every byte is dropped, and no deadline runs. */
+    void discardInput() {
+        refused = true;
+        cancelDeadlines();
+    }
+
+    /** False once a closing connection has dropped its budget of bytes: it should read no more. */
+    boolean mayDiscardMore() {
+        return discarded <= DISCARD_BUDGET_BYTES;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (!(msg instanceof ByteBuf bytes)) {
@@ -59,7 +74,10 @@ final class RequestScreen extends ChannelInboundHandlerAdapter {
             return;
         }
         if (refused) {
+            // A client that goes on sending after a refusal (an endless request line) is not read forever.
+            discarded += bytes.readableBytes();
             bytes.release();
+            if (!mayDiscardMore()) ctx.channel().config().setAutoRead(false);
             return;
         }
         lastReadNanos = ctx.executor().ticker().nanoTime();
