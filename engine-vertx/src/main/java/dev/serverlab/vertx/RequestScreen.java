@@ -11,6 +11,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 
 import java.nio.ByteBuffer;
@@ -29,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  *                         ├─ Expect: 100-continue accepted ─► "100 Continue" written back at once
  *                         └─ refused (400 … 505), or headers too slow (408)
  *                               ─► a request marked with the server's secret, answered in turn by
- *                                  HttpVerticle; then output is shut and input drained ≤ 500 ms
+ *                                  HttpVerticle; then output is shut and input drained ≤ 500 ms / 64 KiB
+ *   end of input (the client shut its output) ─► the requests in flight are answered, then the connection closes
  * </pre>
  *
  * Vert.x's decoder (Netty's, with Vert.x's fixed settings) differs from the contract in places: it joins
@@ -43,6 +46,8 @@ final class RequestScreen extends ChannelDuplexHandler {
     private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** How long a refused connection keeps reading (and dropping) before it closes, so the answer is not lost to a reset. */
     private static final long LINGER_MILLIS = 500;
+    /** How much a refused connection reads and drops before it stops reading, as the shared codec's lingering close. */
+    private static final long DISCARD_BUDGET_BYTES = 64 * 1024;
 
     private final Screens screens;
     private final Limits limits;
@@ -51,6 +56,10 @@ final class RequestScreen extends ChannelDuplexHandler {
     private ChannelHandlerContext ctx;
     private boolean refused;
     private boolean lingering;
+    /** The client shut its output: the requests in flight are answered, then the connection closes. */
+    private boolean inputShut;
+    /** Bytes read and dropped since the refusal. */
+    private long discarded;
     /** Requests handed to Vert.x and not answered yet. */
     private int inFlight;
     private long lastReadNanos;
@@ -74,7 +83,8 @@ final class RequestScreen extends ChannelDuplexHandler {
     void responded() {
         if (ctx.executor().inEventLoop()) {
             inFlight--;
-            armIdleIfIdle();
+            if (inputShut && inFlight == 0) closeAfterWrites();
+            else armIdleIfIdle();
         } else {
             ctx.executor().execute(this::responded);
         }
@@ -98,7 +108,11 @@ final class RequestScreen extends ChannelDuplexHandler {
             return;
         }
         try {
-            if (refused) return;
+            if (refused) {
+                discarded += bytes.readableBytes();
+                if (discarded > DISCARD_BUDGET_BYTES) ctx.channel().config().setAutoRead(false);
+                return;
+            }
             lastReadNanos = System.nanoTime();
             ByteBuffer view = bytes.nioBuffer();
             Request request;
@@ -114,8 +128,44 @@ final class RequestScreen extends ChannelDuplexHandler {
         updateDeadlines(ctx);
     }
 
+    /**
+     * The end of input, with half-closure allowed: nothing more will arrive, so once the requests in flight
+     * are answered the connection closes. Vert.x never hears of it; its connection just closes.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputShut = true;
+            cancelDeadlines();
+            if (inFlight == 0 && !lingering) closeAfterWrites();
+        } else if (!(evt instanceof ChannelInputShutdownReadComplete)) {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    /**
+     * Once a refused connection has dropped its budget of bytes it stops reading (an endless request line
+     * is not read forever). Vert.x turns {@code autoRead} back on as it pleases; the read it then asks for
+     * does not go through.
+     */
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        if (refused && discarded > DISCARD_BUDGET_BYTES) return;
+        ctx.read();
+    }
+
+    private void closeAfterWrites() {
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close());
+    }
+
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        if (inputShut && !lingering) {
+            // Nothing more can arrive, so no reset can destroy the answer: let it go out, then close.
+            cancelDeadlines();
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> ctx.close(promise));
+            return;
+        }
         if (!refused || lingering || !(ctx.channel() instanceof DuplexChannel duplex)) {
             cancelDeadlines();
             ctx.close(promise);
@@ -124,7 +174,7 @@ final class RequestScreen extends ChannelDuplexHandler {
         // A lingering close: the answer goes out, output is shut, and whatever the client still sends is
         // read and dropped for a moment. Closing with unread input would send a reset that can destroy the answer.
         lingering = true;
-        ctx.channel().config().setAutoRead(true);
+        ctx.channel().config().setAutoRead(discarded <= DISCARD_BUDGET_BYTES);
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (f.isSuccess()) duplex.shutdownOutput();
             ctx.executor().schedule(() -> ctx.close(promise), LINGER_MILLIS, TimeUnit.MILLISECONDS);

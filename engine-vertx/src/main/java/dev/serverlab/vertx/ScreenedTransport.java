@@ -5,6 +5,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
@@ -21,7 +22,7 @@ import java.util.concurrent.ThreadFactory;
 /**
  * Vert.x's own transport (epoll when it loads, else NIO) with one addition: every server it binds gets a
  * handler on its listening channel, which puts a {@link RequestScreen} first in each accepted connection's
- * pipeline. The transport SPI is the one public place where Vert.x lets us touch its server bootstrap.
+ * pipeline, and its connections allow half-closure. The transport SPI is the one public place where Vert.x lets us touch its server bootstrap.
  */
 final class ScreenedTransport implements Transport {
 
@@ -68,6 +69,9 @@ final class ScreenedTransport implements Transport {
         public void configure(NetServerOptions options, boolean domainSocket, ServerBootstrap bootstrap) {
             delegate.configure(options, domainSocket, bootstrap);
             bootstrap.handler(acceptHandler);
+            // A client may shut its output once its requests are sent (RFC 9112 §9.6). Vert.x has no option
+            // for it; with half-closure allowed, the screen sees the end of input and closes once answered.
+            bootstrap.childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         }
 
         @Override
