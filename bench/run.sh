@@ -107,7 +107,7 @@ lab_bench() {  # connections url [more options] -> the JSON line
 # ---- build ---------------------------------------------------------------------------------------------
 say "building serverlab..."
 "$LAB" engines >"$RUN/engines" || die "the build failed"
-ALL=$(awk '{print $1}' "$RUN/engines" | tr '\n' ' ')
+ALL=$(awk '/^[^ ]/ {print $1}' "$RUN/engines" | tr '\n' ' ')
 ENGINES=${BENCH_ENGINES:-$ALL}
 for e in $ENGINES; do grep -qw "^$e" "$RUN/engines" || die "no engine '$e'; available: $ALL"; done
 say "engines: $ENGINES"
