@@ -49,11 +49,22 @@ final class FileLimits {
             limit = current();
             if (limit.soft() >= needed) return limit;
         }
+        long nrOpen = nrOpen();
         String fix = needed <= limit.hard()
                 ? "ulimit -n " + needed
                 : "ulimit -Hn " + needed + " && ulimit -n " + needed + "   (raising the hard limit needs root, or a nofile line in /etc/security/limits.conf)";
+        if (needed > nrOpen) fix = "sysctl -w fs.nr_open=" + needed + " && " + fix;
         throw new UserError(Lab.USAGE, "this needs about " + needed + " open files, but the limit is " + limit.soft()
                 + " (hard " + limit.hard() + "). Raise it in this shell and run again:\n  " + fix);
+    }
+
+    /** The kernel's cap on any process's limit (fs.nr_open, 1,048,576 by default). */
+    private static long nrOpen() {
+        try {
+            return Long.parseLong(Files.readString(Path.of("/proc/sys/fs/nr_open")).trim());
+        } catch (IOException | RuntimeException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static boolean isRoot() {
