@@ -312,6 +312,11 @@ verdict() { awk -v r="$1" -v g="$2" 'BEGIN { if (r == "n/a") print "not measured
     printf ' %s |%s |\n' "$(ratio "$(get "wrk.$t.100")" "$NGINX_100")" "$errs"
   done
   echo
+  echo "The errors column counts failed requests per run (for \`./lab bench\`, mostly timeouts: no answer within 2 s)."
+  echo "A serial or pooled engine serves only as many keep-alive connections as it has threads or processes; the"
+  echo "others wait unanswered for the whole run. Its requests/s is then the rate of the few connections it serves,"
+  echo "and \`./lab bench\` reports the starved ones as timeouts, where wrk (4.1) reports no error at all."
+  echo
   echo "## Goals"
   echo
   GEN=$(ratio "$(get lab.nginx.100)" "$(get wrk.nginx.100)")
