@@ -1,0 +1,18 @@
+package dev.serverlab.nio;
+
+import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.ServerEngine;
+import dev.serverlab.api.conformance.ConformanceSuite;
+
+/** The shared contract with CPU work offloaded to a pool and connections spread over two loops. */
+class NioOffloadConformanceTest extends ConformanceSuite {
+    @Override
+    protected ServerEngine engine() {
+        return new NioEngine();
+    }
+
+    @Override
+    protected EngineConfig config() {
+        return super.config().withOption("offload", "2").withOption("loops", "2");
+    }
+}
