@@ -7,6 +7,7 @@ import dev.serverlab.api.app.Application;
 import dev.serverlab.api.app.Reply;
 import dev.serverlab.api.app.Response;
 import dev.serverlab.blocking.BlockingEngine;
+import dev.serverlab.nio.NioEngine;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
@@ -20,12 +21,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The load generator against real engines on loopback; the margins are wide, since the machine is shared. */
 class LoadGeneratorTest {
 
-    /** The engine the counting tests load; a serial engine serves one keep-alive connection at a time. */
-    private static ServerEngine engine() {
+    /** An event loop serves every connection at once: the counting test can use several, on both threads. */
+    private static ServerEngine unbounded() {
+        return new NioEngine();
+    }
+
+    /** A serial engine: one request at a time, so its capacity is exactly one over the time a request takes. */
+    private static ServerEngine serial() {
         return new BlockingEngine();
     }
 
-    private static final int CONNECTIONS = 1;
+    private static final int CONNECTIONS = 8;
 
     @Test
     void everyRequestSentIsOneTheServerServedAndAnswered() throws Exception {
@@ -34,7 +40,7 @@ class LoadGeneratorTest {
             served.incrementAndGet();
             return Application.experiment().handle(request);
         };
-        try (RunningServer server = engine().start(EngineConfig.ephemeral(), counting)) {
+        try (RunningServer server = unbounded().start(EngineConfig.ephemeral(), counting)) {
             LoadGenerator.Plan plan = new LoadGenerator.Plan(Target.of(server.address(), "/"), CONNECTIONS, 2,
                     Duration.ofMillis(300), Duration.ofSeconds(1), 0, Duration.ofSeconds(10));
             LoadGenerator.Result r = LoadGenerator.run(plan, (elapsed, warmingUp, rate, errors) -> { });
@@ -54,7 +60,7 @@ class LoadGeneratorTest {
     void theOpenLoopChargesQueueingToTheServer() throws Exception {
         // 20 ms per request on a serial engine: at most 50 requests per second.
         Application slow = request -> Reply.sleep(Duration.ofMillis(20), () -> Reply.of(Response.ok("slow\n")));
-        try (RunningServer server = engine().start(EngineConfig.ephemeral(), slow)) {
+        try (RunningServer server = serial().start(EngineConfig.ephemeral(), slow)) {
             Target target = Target.of(server.address(), "/");
 
             // Twice its capacity: each request waits for all the late ones before it.
@@ -81,13 +87,13 @@ class LoadGeneratorTest {
 
     @Test
     void jsonHasTheDocumentedFields() throws Exception {
-        try (RunningServer server = engine().start(EngineConfig.ephemeral(), Application.experiment())) {
+        try (RunningServer server = unbounded().start(EngineConfig.ephemeral(), Application.experiment())) {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             var cli = Lab.commandLine();
             cli.setOut(new PrintWriter(out));
             cli.setErr(new PrintWriter(err));
-            int code = cli.execute("bench", "--url", "http://127.0.0.1:" + server.address().getPort() + "/", "-c", "1",
+            int code = cli.execute("bench", "--url", "http://127.0.0.1:" + server.address().getPort() + "/", "-c", "4",
                     "-d", "500ms", "-w", "0", "--json", "--quiet");
             assertThat(code).as(err.toString()).isZero();
             String json = out.toString().strip();
@@ -98,7 +104,7 @@ class LoadGeneratorTest {
                     "totalSent", "totalAnswered", "unfinished"}) {
                 assertThat(json).contains("\"" + field + "\":");
             }
-            assertThat(json).contains("\"mode\":\"closed\"", "\"rate\":null", "\"connections\":1", "\"total\":0");
+            assertThat(json).contains("\"mode\":\"closed\"", "\"rate\":null", "\"connections\":4", "\"total\":0");
         }
     }
 
