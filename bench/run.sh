@@ -7,7 +7,8 @@
 # Settings (environment): BENCH_DURATION seconds per measured run (5), BENCH_REPEATS runs per figure, the
 # median is quoted (3), BENCH_CONNECTIONS ("100 1000"), BENCH_C10K connections (10000), BENCH_C10K_TIMEOUT
 # (30s), BENCH_STRETCH connections to try on the unbounded engines (100000, capped by the open-file limit),
-# BENCH_JMH (1: run the parser's JMH benchmark), BENCH_OUT (BENCHMARKS.md at the repository root).
+# BENCH_JMH (1: run the parser's JMH benchmark), BENCH_PROFILE (1: count each server's system calls per
+# request with strace, and profile the event-driven engines with JFR), BENCH_OUT (BENCHMARKS.md at the root).
 #
 # It installs wrk and nginx-light when they are missing (apt-get, as root or with sudo), runs nginx on
 # loopback with bench/nginx.conf (1 worker, no access log), and stops everything it started, by PID.
@@ -23,6 +24,8 @@ C10K=${BENCH_C10K:-10000}
 C10K_TIMEOUT=${BENCH_C10K_TIMEOUT:-30s}
 STRETCH=${BENCH_STRETCH:-100000}
 RUN_JMH=${BENCH_JMH:-1}
+RUN_PROFILE=${BENCH_PROFILE:-1}
+command -v strace >/dev/null 2>&1 || RUN_PROFILE=0
 OUT=${BENCH_OUT:-$ROOT/BENCHMARKS.md}
 UNBOUNDED="virtual nio netty vertx"
 
@@ -167,6 +170,20 @@ c10k() {  # name n [lab c10k options] -> records c10k.name.n
   record "c10k.$name.$n $(echo "$json" | field connected) $(echo "$json" | field connectSeconds) $(echo "$json" | field ok) $(echo "$json" | field totalSeconds) $(echo "$f" | field total) $(echo "$f" | field connect) $(echo "$f" | field connectTimeout) $(echo "$f" | field reset) $(echo "$f" | field timeout) $(echo "$f" | field wrongAnswer) $(echo "$json" | field idleRssKiB) $(echo "$json" | field peakRssKiB) $(echo "$json" | field rssPerConnectionKiB)"
 }
 
+syscalls() {  # name pid url -> records sys.name: system calls per answered request, by call, at 5,000 req/s
+  [ "$RUN_PROFILE" = 1 ] || return 0
+  local name=$1 pid=$2 url=$3 tracer answered
+  strace -c -f -p "$pid" -o "$RUN/strace.$name" 2>/dev/null &
+  tracer=$!
+  sleep 1
+  answered=$(lab_bench 100 "$url" --rate 5000 -w 0 | field totalAnswered)
+  kill -INT "$tracer" 2>/dev/null || true
+  wait "$tracer" 2>/dev/null || true
+  [ -n "$answered" ] && [ "$answered" -gt 0 ] || return 0
+  record "sys.$name $answered $(awk -v n="$answered" '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" && $NF != "futex" && $NF != "restart_syscall" {
+      printf "%s=%.2f ", $NF, $4 / n }' "$RUN/strace.$name")"
+}
+
 NGINX_URL="http://127.0.0.1:$NGINX_PORT/"
 RATE=
 measure nginx "$NGINX_URL"
@@ -177,6 +194,7 @@ say "open-loop rate: $RATE req/s (half of nginx's $(int "$NGINX_MAX"))"
 json=$(lab_bench 100 "$NGINX_URL" --rate "$RATE")
 lat=$(echo "$json" | object latencyMicros)
 record "rate.nginx $(echo "$json" | field requestsPerSecond) $(echo "$lat" | field p50) $(echo "$lat" | field p99) $(echo "$lat" | field p999) $(echo "$lat" | field max) $(echo "$json" | object errors | field total)"
+syscalls nginx "$(cat "/proc/$NGINX_PID/task/$NGINX_PID/children" 2>/dev/null | awk '{print $1}')" "$NGINX_URL"
 c10k nginx "$C10K" --url "$NGINX_URL" --server-pid "$NGINX_PID"
 stop_pid "$NGINX_PID"
 
@@ -197,6 +215,7 @@ for e in $ENGINES; do
     continue
   fi
   measure "$e" "http://127.0.0.1:$port/"
+  syscalls "$e" "$pid" "http://127.0.0.1:$port/"
   stop_pid "$pid"
   c10k "$e" "$C10K" --engine "$e"
 done
@@ -207,6 +226,23 @@ STRETCH_N=$STRETCH
 for e in $UNBOUNDED; do
   case " $ENGINES " in *" $e "*) c10k "$e" "$STRETCH_N" --engine "$e" ;; esac
 done
+
+# ---- JFR: where the event-driven engines spend their time ----------------------------------------------
+if [ "$RUN_PROFILE" = 1 ]; then
+  JFR_BIN=$(. "$ROOT/.mvn/find-jdk.sh" && serverlab_find_jdk && echo "$SERVERLAB_JAVA_HOME/bin/jfr")
+  for e in $UNBOUNDED; do
+    case " $ENGINES " in *" $e "*) ;; *) continue ;; esac
+    say "$e: JFR profile"
+    "$LAB" bench --engine "$e" -c 100 -d "${DURATION}s" -w 1s --quiet \
+      --server-jvm-arg="-XX:StartFlightRecording=filename=$RUN/$e.jfr,settings=profile" >/dev/null 2>>"$RUN/lab.err" || true
+    [ -f "$RUN/$e.jfr" ] || continue
+    "$JFR_BIN" view --width 110 hot-methods "$RUN/$e.jfr" 2>/dev/null | sed -n '/^Method/,$p' | head -n 10 >"$RUN/$e.hot" || true
+    # jdk.CPULoad is a share of the whole machine, once a second: the median of the busy seconds, as % of one core.
+    u=$("$JFR_BIN" print --events jdk.CPULoad "$RUN/$e.jfr" 2>/dev/null | awk -F'= ' '/jvmUser/ {print $2 + 0}' | awk '$1 > 1' | median || true)
+    s=$("$JFR_BIN" print --events jdk.CPULoad "$RUN/$e.jfr" 2>/dev/null | awk -F'= ' '/jvmSystem/ {print $2 + 0}' | awk '$1 > 1' | median || true)
+    awk -v u="$u" -v s="$s" -v c="$(nproc)" 'BEGIN { if (u == "nan") print "n/a n/a"; else printf "%.0f %.0f\n", u * c, s * c }' >"$RUN/$e.cpu"
+  done
+fi
 
 # ---- JMH ------------------------------------------------------------------------------------------------
 if [ "$RUN_JMH" = 1 ]; then
@@ -375,6 +411,30 @@ verdict() { awk -v r="$1" -v g="$2" 'BEGIN { if (r == "n/a") print "not measured
   fi
   c10k_table "$STRETCH_N" $UNBOUNDED
   echo
+  if [ "$RUN_PROFILE" = 1 ]; then
+    echo "## Where the time goes"
+    echo
+    echo "System calls per answered request, counted with \`strace -c -f\` on the server while \`./lab bench --rate 5000\`"
+    echo "ran (futex, the JVM's own locking and parking, left out):"
+    echo
+    for t in nginx $ENGINES; do
+      row=$(get "sys.$t")
+      [ -n "$row" ] && echo "- **$t** (${row%% *} requests): ${row#* }"
+    done
+    echo
+    for e in $UNBOUNDED; do
+      [ -s "$RUN/$e.hot" ] || continue
+      read -r user sys <<<"$(cat "$RUN/$e.cpu" 2>/dev/null) n/a n/a"
+      echo "**$e** under \`./lab bench -c 100\` (JFR): the server JVM used $user% user and $sys% system time of one core"
+      echo "(median of its busy seconds; the rest of the machine ran the load generator and other work). Its hottest Java methods (execution samples; time"
+      echo "in system calls is not sampled):"
+      echo
+      echo '```'
+      cat "$RUN/$e.hot"
+      echo '```'
+      echo
+    done
+  fi
   if [ -f "$RUN/jmh.txt" ]; then
     echo "## The shared parser (JMH, \`bench/jmh.sh\`)"
     echo
