@@ -176,12 +176,12 @@ syscalls() {  # name pid url -> records sys.name: system calls per answered requ
   strace -c -f -p "$pid" -o "$RUN/strace.$name" 2>/dev/null &
   tracer=$!
   sleep 1
-  answered=$(lab_bench 100 "$url" --rate 5000 -w 0 | field totalAnswered)
+  answered=$(lab_bench 100 "$url" --rate 5000 | field totalAnswered)
   kill -INT "$tracer" 2>/dev/null || true
   wait "$tracer" 2>/dev/null || true
   [ -n "$answered" ] && [ "$answered" -gt 0 ] || return 0
   record "sys.$name $answered $(awk -v n="$answered" '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" && $NF != "futex" && $NF != "restart_syscall" {
-      printf "%s=%.2f ", $NF, $4 / n }' "$RUN/strace.$name")"
+      if ($4 / n >= 0.05) printf "%s=%.2f ", $NF, $4 / n }' "$RUN/strace.$name")"
 }
 
 NGINX_URL="http://127.0.0.1:$NGINX_PORT/"
@@ -424,7 +424,7 @@ verdict() { awk -v r="$1" -v g="$2" 'BEGIN { if (r == "n/a") print "not measured
     echo
     for e in $UNBOUNDED; do
       [ -s "$RUN/$e.hot" ] || continue
-      read -r user sys <<<"$(cat "$RUN/$e.cpu" 2>/dev/null) n/a n/a"
+      read -r user sys _ <<<"$(cat "$RUN/$e.cpu" 2>/dev/null) n/a n/a"
       echo "**$e** under \`./lab bench -c 100\` (JFR): the server JVM used $user% user and $sys% system time of one core"
       echo "(median of its busy seconds; the rest of the machine ran the load generator and other work). Its hottest Java methods (execution samples; time"
       echo "in system calls is not sampled):"
