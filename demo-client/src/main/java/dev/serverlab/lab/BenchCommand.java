@@ -60,18 +60,24 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** Connections from one source address to one server: most of the ephemeral port range. */
+    static final int MAX_CONNECTIONS = 25_000;
+
     @Override
     public Integer call() throws InterruptedException {
         if ((url == null) == !selection.given()) {
             throw new UserError(Lab.USAGE, "give either --engine NAME (started in its own JVM) or --url URL (a running server)");
         }
-        if (connections < 1 || connections > 100_000) throw new UserError(Lab.USAGE, "--connections takes 1 to 100000, not " + connections);
+        if (connections < 1 || connections > MAX_CONNECTIONS) {
+            throw new UserError(Lab.USAGE, "--connections takes 1 to " + MAX_CONNECTIONS + " (one source address; ./lab c10k goes further), not " + connections);
+        }
         if (rate != null && !(rate > 0 && rate <= 10_000_000)) throw new UserError(Lab.USAGE, "--rate takes a number of requests per second above 0, not " + rate);
         if (threads != null && (threads < 1 || threads > 256)) throw new UserError(Lab.USAGE, "--threads takes 1 to 256, not " + threads);
         Duration measured = EngineOption.parseDuration("duration", duration);
         Duration warm = warmup.trim().equals("0") ? Duration.ZERO : EngineOption.parseDuration("warmup", warmup);
         Duration wait = EngineOption.parseDuration("timeout", timeout);
         int t = threads != null ? threads : Math.min(Runtime.getRuntime().availableProcessors(), connections);
+        FileLimits.ensure(connections + 512L);
         PrintWriter out = spec.commandLine().getOut();
 
         if (url != null) {
