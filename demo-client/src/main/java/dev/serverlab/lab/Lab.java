@@ -29,6 +29,8 @@ public final class Lab {
     /** The command line with the lab's error handling: a message a person can act on, never a stack trace. */
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Lab());
+        // Every command answers --help and --version, not only the root.
+        addHelpOptions(cli);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (e instanceof UserError ue) {
@@ -54,6 +56,15 @@ public final class Lab {
             return USAGE;
         });
         return cli;
+    }
+
+    private static void addHelpOptions(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (!sub.getCommandSpec().mixinStandardHelpOptions() && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                sub.getCommandSpec().mixinStandardHelpOptions(true);
+            }
+            addHelpOptions(sub);
+        }
     }
 
     private static String subcommandName(CommandLine cl) {

@@ -50,6 +50,16 @@ class LabCliTest {
     }
 
     @Test
+    void everyCommandAnswersHelp() {
+        for (String command : Lab.commandLine().getSubcommands().keySet()) {
+            if (command.equals("help")) continue;
+            Result r = lab(command, "--help");
+            assertThat(r.exit()).as(command + " --help: " + r.err()).isZero();
+            assertThat(r.out()).as(command).contains("Usage: lab " + command);
+        }
+    }
+
+    @Test
     void anUnknownEngineListsTheAvailableOnes() {
         Result r = lab("run", "--engine", "nope");
         assertThat(r.exit()).isEqualTo(Lab.USAGE);

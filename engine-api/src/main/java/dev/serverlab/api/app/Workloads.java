@@ -11,8 +11,11 @@ public final class Workloads {
     /** The longest wait served, in milliseconds. */
     public static final int MAX_SLEEP_MS = 60_000;
 
-    /** How many calls between safepoint polls: rare enough to cost nothing, often enough for a 1 ms switch. */
-    private static final int POLL_MASK = (1 << 12) - 1;
+    /**
+     * Below this n, fib runs without polling: fib(22) is about 57,000 calls, well under a millisecond, so a
+     * GIL still switches well within a 1 ms interval, and the polling costs nothing measurable.
+     */
+    private static final int POLL_BELOW = 22;
 
     private Workloads() {
     }
@@ -22,23 +25,13 @@ public final class Workloads {
         return n < 2 ? n : fib(n - 1) + fib(n - 2);
     }
 
-    /** {@link #fib(int)}, polling {@code safepoint} every few thousand calls. */
+    /**
+     * {@link #fib(int)}, polling {@code safepoint} at each call above {@link #POLL_BELOW}: the same
+     * calls and the same result, with a poll at least every millisecond of work.
+     */
     public static long fib(int n, Safepoint safepoint) {
-        if (safepoint == Safepoint.NONE) return fib(n);
-        return new PollingFib(safepoint).fib(n);
-    }
-
-    private static final class PollingFib {
-        private final Safepoint safepoint;
-        private int calls;
-
-        PollingFib(Safepoint safepoint) {
-            this.safepoint = safepoint;
-        }
-
-        long fib(int n) {
-            if ((++calls & POLL_MASK) == 0) safepoint.poll();
-            return n < 2 ? n : fib(n - 1) + fib(n - 2);
-        }
+        if (safepoint == Safepoint.NONE || n < POLL_BELOW) return fib(n);
+        safepoint.poll();
+        return fib(n - 1, safepoint) + fib(n - 2, safepoint);
     }
 }

@@ -1,0 +1,13 @@
+package dev.serverlab.netty;
+
+import dev.serverlab.api.ServerEngine;
+import dev.serverlab.api.conformance.ConformanceSuite;
+
+/** The contract on the JDK's NIO selector, the transport used where epoll does not load. */
+class NettyNioConformanceTest extends ConformanceSuite {
+
+    @Override
+    protected ServerEngine engine() {
+        return new NettyEngine(() -> Transport.nio("test"));
+    }
+}

@@ -1,0 +1,198 @@
+package dev.serverlab.netty;
+
+import dev.serverlab.api.Limits;
+import dev.serverlab.api.app.Application;
+import dev.serverlab.api.server.AccessLog;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The pipeline on an {@link EmbeddedChannel}: no sockets, and time that moves only when the test says so. */
+class PipelineTest {
+
+    private static final Limits LIMITS = Limits.DEFAULTS
+            .withHeaderReadTimeout(Duration.ofSeconds(2))
+            .withIdleTimeout(Duration.ofSeconds(5));
+
+    private EmbeddedChannel channel;
+    private ServerContext server;
+
+    private EmbeddedChannel open() {
+        ServerContext context = new ServerContext(Application.experiment(), LIMITS, new AccessLog(false), null);
+        server = context;
+        channel = new EmbeddedChannel(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                HttpPipeline.configure(ch.pipeline(), context, 1_000_000L);
+            }
+        });
+        channel.freezeTime();
+        return channel;
+    }
+
+    @AfterEach
+    void close() {
+        if (channel != null) channel.finishAndReleaseAll();
+    }
+
+    private void send(String raw) {
+        channel.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1));
+    }
+
+    /** Everything written so far, as text. */
+    private String written() {
+        StringBuilder out = new StringBuilder();
+        Object msg;
+        while ((msg = channel.readOutbound()) != null) {
+            ByteBuf buf = (ByteBuf) msg;
+            out.append(buf.toString(StandardCharsets.ISO_8859_1));
+            buf.release();
+        }
+        return out.toString();
+    }
+
+    private void advance(Duration d) {
+        channel.advanceTimeBy(d.toNanos(), TimeUnit.NANOSECONDS);
+        channel.runScheduledPendingTasks();
+        channel.runPendingTasks();
+    }
+
+    private static List<String> statusLines(String text) {
+        List<String> lines = new ArrayList<>();
+        Matcher m = Pattern.compile("HTTP/1\\.1 \\d{3} [A-Za-z ]+(?=\r\n)").matcher(text);
+        while (m.find()) lines.add(m.group());
+        return lines;
+    }
+
+    @Test
+    void answersWithTheSharedHeaderOrder() {
+        open();
+        send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        String out = written();
+        assertThat(out).startsWith("HTTP/1.1 200 OK\r\nServer: serverlab\r\nDate: ");
+        assertThat(out).contains("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 14\r\nConnection: keep-alive\r\nX-Accepted-At: 1000000\r\n");
+        assertThat(out).endsWith("\r\n\r\nHello, World!\n");
+    }
+
+    @Test
+    void aSleepIsATimerOnTheLoopAndPipelinedAnswersWaitForIt() {
+        open();
+        send("GET /sleep/1000 HTTP/1.1\r\nHost: t\r\n\r\nGET /fib/10 HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertThat(written()).as("nothing before the timer fires").isEmpty();
+        assertThat(channel.config().isAutoRead()).as("a busy connection stops reading").isFalse();
+        advance(Duration.ofMillis(999));
+        assertThat(written()).isEmpty();
+        advance(Duration.ofMillis(1));
+        String out = written();
+        assertThat(statusLines(out)).containsExactly("HTTP/1.1 200 OK", "HTTP/1.1 200 OK");
+        assertThat(out.indexOf("\r\n\r\n1000\n")).isLessThan(out.indexOf("\r\n\r\n55\n"));
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void headersThatTakeTooLongGet408AndTheConnectionCloses() {
+        open();
+        send("GET / HTTP/1.1\r\nHost");
+        advance(Duration.ofMillis(1999));
+        assertThat(written()).isEmpty();
+        advance(Duration.ofMillis(1));
+        String out = written();
+        assertThat(out).startsWith("HTTP/1.1 408 Request Timeout\r\n").contains("Connection: close");
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void anIdleKeepAliveConnectionClosesAfterTheIdleTimeout() {
+        open();
+        send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        assertThat(written()).contains("200 OK");
+        advance(Duration.ofMillis(4999));
+        assertThat(channel.isOpen()).isTrue();
+        advance(Duration.ofMillis(1));
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void aStalledBodyClosesAfterTheIdleTimeoutWithoutAnAnswer() {
+        open();
+        send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc");
+        advance(Duration.ofSeconds(3));
+        assertThat(channel.isOpen()).as("the header deadline no longer applies").isTrue();
+        send("de");
+        advance(Duration.ofSeconds(4));
+        assertThat(channel.isOpen()).as("the pause restarted with the last bytes").isTrue();
+        advance(Duration.ofSeconds(1));
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(written()).isEmpty();
+    }
+
+    @Test
+    void aRefusalIsAnsweredAfterTheRequestsBeforeIt() {
+        open();
+        send("GET /sleep/10 HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\nX-A: a\r\n folded\r\n\r\n");
+        advance(Duration.ofMillis(10));
+        assertThat(statusLines(written())).containsExactly("HTTP/1.1 200 OK", "HTTP/1.1 400 Bad Request");
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void drainClosesAnIdleConnectionButLetsABusyOneFinish() {
+        open();
+        send("GET /sleep/100 HTTP/1.1\r\nHost: t\r\n\r\n");
+        channel.pipeline().fireUserEventTriggered(Signal.DRAIN);
+        assertThat(channel.isOpen()).isTrue();
+        advance(Duration.ofMillis(100));
+        assertThat(written()).contains("200 OK").contains("Connection: keep-alive");
+
+        EmbeddedChannel idle = open();
+        idle.pipeline().fireUserEventTriggered(Signal.DRAIN);
+        advance(Duration.ofMillis(ExchangeHandler.DRAIN_GRACE_MILLIS));
+        assertThat(idle.isOpen()).isFalse();
+    }
+
+    @Test
+    void aRequestArrivingJustAsTheDrainBeginsIsAnsweredThenClosed() {
+        open();
+        server.startDraining();
+        channel.pipeline().fireUserEventTriggered(Signal.DRAIN);
+        send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        advance(Duration.ofMillis(ExchangeHandler.DRAIN_GRACE_MILLIS));
+        assertThat(written()).contains("200 OK").contains("Connection: close");
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void guardMapsNettyDecoderFailures() {
+        EmbeddedChannel guard = new EmbeddedChannel(new RequestGuard());
+        DefaultHttpRequest tooLong = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        tooLong.setDecoderResult(DecoderResult.failure(new TooLongHttpLineException("long")));
+        guard.writeInbound(tooLong);
+        assertThat(guard.<Object>readInbound()).isEqualTo(new Refusal(414, "request line too long"));
+        DefaultHttpRequest after = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+        guard.writeInbound(after);
+        assertThat(guard.<Object>readInbound()).as("nothing passes after a refusal").isNull();
+        assertThat(RequestGuard.statusFor(new TooLongHttpHeaderException("big")).status()).isEqualTo(431);
+        assertThat(RequestGuard.statusFor(new IllegalArgumentException("odd")).status()).isEqualTo(400);
+        guard.finishAndReleaseAll();
+    }
+}

@@ -1,0 +1,18 @@
+package dev.serverlab.threadpool;
+
+import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.ServerEngine;
+import dev.serverlab.api.conformance.ConformanceSuite;
+
+/** The same kit with the GIL on: the lock must not change what the server answers. */
+class ThreadPoolGilConformanceTest extends ConformanceSuite {
+    @Override
+    protected ServerEngine engine() {
+        return new ThreadPoolEngine();
+    }
+
+    @Override
+    protected EngineConfig config() {
+        return super.config().withOption("gil", "true");
+    }
+}
