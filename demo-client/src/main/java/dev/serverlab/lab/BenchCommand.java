@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", mixinStandardHelpOptions = true, description = {
+@Command(name = "bench", description = {
         "Load an engine (started in its own JVM) or any HTTP/1.1 server with keep-alive requests; report requests per second, latency percentiles and errors by kind.",
         "Closed loop by default: each connection sends its next request when the answer arrives.",
         "With --rate: an open loop at a fixed rate; latency counts from each request's intended send time."})

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "c10k", mixinStandardHelpOptions = true, description = {
+@Command(name = "c10k", description = {
         "The C10K problem: open N connections to an engine (started in its own JVM) or a running server, send one waiting request on each at once, and check all N answers.",
         "Reports the connect time, the time until the last answer, failures by kind, and the server's resident memory per connection."})
 final class C10kCommand implements Callable<Integer> {
