@@ -249,14 +249,16 @@ if [ "$RUN_PROFILE" = 1 ]; then
   for e in $UNBOUNDED; do
     case " $ENGINES " in *" $e "*) ;; *) continue ;; esac
     say "$e: JFR profile"
-    "$LAB" bench --engine "$e" -c 100 -d "${DURATION}s" -w 1s --quiet \
-      --server-jvm-arg="-XX:StartFlightRecording=filename=$RUN/$e.jfr,settings=profile" >/dev/null 2>>"$RUN/lab.err" || true
+    rps=$("$LAB" bench --engine "$e" -c 100 -d "${DURATION}s" -w 1s --quiet --json \
+      --server-jvm-arg="-XX:StartFlightRecording=filename=$RUN/$e.jfr,settings=profile" 2>>"$RUN/lab.err" | field requestsPerSecond || true)
     [ -f "$RUN/$e.jfr" ] || continue
     "$JFR_BIN" view --width 110 hot-methods "$RUN/$e.jfr" 2>/dev/null | sed -n '/^Method/,$p' | head -n 10 >"$RUN/$e.hot" || true
     # jdk.CPULoad is a share of the whole machine, once a second: the median of the busy seconds, as % of one core.
     u=$("$JFR_BIN" print --events jdk.CPULoad "$RUN/$e.jfr" 2>/dev/null | awk -F'= ' '/jvmUser/ {print $2 + 0}' | awk '$1 > 1' | median || true)
     s=$("$JFR_BIN" print --events jdk.CPULoad "$RUN/$e.jfr" 2>/dev/null | awk -F'= ' '/jvmSystem/ {print $2 + 0}' | awk '$1 > 1' | median || true)
-    awk -v u="$u" -v s="$s" -v c="$(nproc)" 'BEGIN { if (u == "nan") print "n/a n/a"; else printf "%.0f %.0f\n", u * c, s * c }' >"$RUN/$e.cpu"
+    # Server CPU per request: the share of a core it used, over the requests per second it answered.
+    awk -v u="$u" -v s="$s" -v c="$(nproc)" -v r="${rps:-0}" 'BEGIN { if (u == "nan" || s == "nan") print "n/a n/a n/a";
+      else printf "%.0f %.0f %s\n", u * c, s * c, (r > 0 ? sprintf("%.1f", (u + s) * c / 100 * 1e6 / r) : "n/a") }' >"$RUN/$e.cpu"
   done
 fi
 
@@ -292,6 +294,16 @@ discussion() {
   echo "At 100 connections the fastest engine that answers every connection is **${best_name:-none}** ($(int "$best_rps") requests/s with wrk,"
   echo "$(ratio "$best_rps" "$NGINX_100") x nginx with one worker) and the slowest is **${slowest_name:-none}** ($(int "${slowest:-nan}") requests/s)."
   echo "\`./lab bench\` against nginx reached $GEN x wrk's rate at 100 connections and $GEN1000 x at 1,000."
+  if [ "$RUN_PROFILE" = 1 ]; then
+    local costs= e per
+    for e in $UNBOUNDED; do
+      [ -s "$RUN/$e.cpu" ] || continue
+      read -r _ _ per _ <<<"$(cat "$RUN/$e.cpu") n/a n/a n/a"
+      costs="$costs $e $per us,"
+    done
+    [ -z "$costs" ] || echo "Server CPU per request under load (JFR, see above):${costs%,}. On 2 shared cores, where the load generator"
+    [ -z "$costs" ] || echo "takes its share, requests per second follow CPU per request: that is where the engines' ratios come from."
+  fi
   echo
   for e in $ENGINES; do
     local row ok ts per
@@ -443,10 +455,10 @@ verdict() { awk -v r="$1" -v g="$2" 'BEGIN { if (r == "n/a") print "not measured
     echo
     for e in $UNBOUNDED; do
       [ -s "$RUN/$e.hot" ] || continue
-      read -r user sys _ <<<"$(cat "$RUN/$e.cpu" 2>/dev/null) n/a n/a"
+      read -r user sys per _ <<<"$(cat "$RUN/$e.cpu" 2>/dev/null) n/a n/a n/a"
       echo "**$e** under \`./lab bench -c 100\` (JFR): the server JVM used $user% user and $sys% system time of one core"
-      echo "(median of its busy seconds; the rest of the machine ran the load generator and other work). Its hottest Java methods (execution samples; time"
-      echo "in system calls is not sampled):"
+      echo "(median of its busy seconds), about **$per us of server CPU per request**. Its hottest Java methods (execution"
+      echo "samples; time in system calls is not sampled):"
       echo
       echo '```'
       cat "$RUN/$e.hot"
