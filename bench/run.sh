@@ -7,7 +7,8 @@
 # Settings (environment): BENCH_DURATION seconds per measured run (5), BENCH_REPEATS runs per figure, the
 # median is quoted (3), BENCH_NGINX_PORT (24080), BENCH_CONNECTIONS ("100 1000"), BENCH_C10K connections (10000), BENCH_C10K_TIMEOUT
 # (30s), BENCH_STRETCH connections to try on the unbounded engines (100000, capped by the open-file limit),
-# BENCH_JMH (1: run the parser's JMH benchmark), BENCH_PROFILE (1: count each server's system calls per
+# BENCH_REPORT_ONLY (1: write BENCHMARKS.md again from the raw results kept in bench/last-run, without
+# measuring), BENCH_JMH (1: run the parser's JMH benchmark), BENCH_PROFILE (1: count each server's system calls per
 # request with strace, and profile the event-driven engines with JFR), BENCH_OUT (BENCHMARKS.md at the root).
 #
 # It installs wrk and nginx-light when they are missing (apt-get, as root or with sudo), runs nginx on
@@ -31,44 +32,6 @@ UNBOUNDED="virtual nio netty vertx"
 
 say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'bench/run.sh: %s\n' "$*" >&2; exit 1; }
-
-# ---- tools -------------------------------------------------------------------------------------------
-need=()
-command -v wrk >/dev/null 2>&1 || need+=(wrk)
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    die "please install ${need[*]} (e.g. apt-get install -y ${need[*]}) and run again"; fi
-  say "installing ${need[*]}..."
-  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null \
-    || die "could not install ${need[*]}"
-fi
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-command -v curl >/dev/null 2>&1 || true
-
-# ---- limits: each connection is a file; raise the soft limit to the hard one (and the hard one, as root) --
-if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt $((STRETCH + 1024)) ]; then
-  ulimit -Hn $((STRETCH + 1024)) 2>/dev/null || true
-fi
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-FILES=$(ulimit -n)
-
-# ---- cleanup: everything started here is stopped by PID ----------------------------------------------
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/serverlab-bench.XXXXXX")
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$RUN"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
 stop_pid() {
   local pid=$1
@@ -108,6 +71,57 @@ lab_bench() {  # connections url [more options] -> the JSON line
   shift 2
   "$LAB" bench --url "$url" -c "$c" -d "${DURATION}s" -w 1s --timeout 2s --json --quiet "$@" 2>>"$RUN/lab.err" || echo '{}'
 }
+
+
+REPORT_ONLY=${BENCH_REPORT_ONLY:-0}
+LAST=${BENCH_LAST:-$ROOT/bench/last-run}
+PIDS=()
+
+if [ "$REPORT_ONLY" = 1 ]; then
+  # Only the report: rewrite BENCHMARKS.md from the raw results of the last run, kept in bench/last-run.
+  [ -f "$LAST/results" ] || die "no results in $LAST: run bench/run.sh first"
+  RUN=$(mktemp -d "${TMPDIR:-/tmp}/serverlab-bench.XXXXXX")
+  trap 'rm -rf "$RUN"' EXIT
+  cp -R "$LAST"/. "$RUN"/
+  . "$RUN/run.vars"
+else
+
+# ---- tools -------------------------------------------------------------------------------------------
+need=()
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    die "please install ${need[*]} (e.g. apt-get install -y ${need[*]}) and run again"; fi
+  say "installing ${need[*]}..."
+  $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null \
+    || die "could not install ${need[*]}"
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+command -v curl >/dev/null 2>&1 || true
+
+# ---- limits: each connection is a file; raise the soft limit to the hard one (and the hard one, as root) --
+if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt $((STRETCH + 1024)) ]; then
+  ulimit -Hn $((STRETCH + 1024)) 2>/dev/null || true
+fi
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+FILES=$(ulimit -n)
+
+# ---- cleanup: everything started here is stopped by PID ----------------------------------------------
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/serverlab-bench.XXXXXX")
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # ---- build ---------------------------------------------------------------------------------------------
 say "building serverlab..."
@@ -230,6 +244,7 @@ for e in $ENGINES; do
     stop_pid "$pid"
     continue
   fi
+  record "details.$e $(sed -n 's/.*serving on http:[^ ]* (\(.*\)); Ctrl-C.*/\1/p' "$RUN/serve.$e.log" | head -n 1)"
   measure "$e" "http://127.0.0.1:$port/"
   syscalls "$e" "$pid" "http://127.0.0.1:$port/"
   stop_pid "$pid"
@@ -270,6 +285,24 @@ fi
 T1=$(date +%s)
 LOAD_AFTER=$(uptime | sed 's/.*load average: //')
 
+# ---- BENCHMARKS.md -------------------------------------------------------------------------------------------
+JAVA_VERSION=$(. "$ROOT/.mvn/find-jdk.sh" && serverlab_find_jdk && "$SERVERLAB_JAVA_HOME/bin/java" -version 2>&1 | head -n 2 | tail -n 1)
+CPU=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown)
+CORES=$(nproc)
+MEM=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+KERNEL=$(uname -sr)
+WRK_VERSION=$( (wrk --version 2>&1 || true) | head -n 1 | awk '{print $2}')
+NGINX_VERSION=$( ("$NGINX" -v 2>&1 || true) | sed 's/.*nginx\///')
+
+# The raw results, so the report can be written again (BENCH_REPORT_ONLY=1) without measuring again.
+declare -p STARTED LOAD_BEFORE LOAD_AFTER T0 T1 FILES RATE STRETCH STRETCH_N ENGINES CONNECTIONS DURATION REPEATS \
+  C10K C10K_TIMEOUT RUN_PROFILE JAVA_VERSION CPU CORES MEM KERNEL WRK_VERSION NGINX_VERSION >"$RUN/run.vars"
+rm -rf "$LAST" && mkdir -p "$LAST"
+for f in results run.vars lab.json c10k.json wrk.log jmh.txt ./*.hot ./*.cpu; do
+  for g in "$RUN"/$f; do [ -f "$g" ] && cp "$g" "$LAST"/; done
+done
+fi
+
 # What each model is, in a sentence; the figures after it are this run's.
 model() {
   case "$1" in
@@ -302,7 +335,8 @@ discussion() {
       costs="$costs $e $per us,"
     done
     [ -z "$costs" ] || echo "Server CPU per request under load (JFR, see above):${costs%,}. On 2 shared cores, where the load generator"
-    [ -z "$costs" ] || echo "takes its share, requests per second follow CPU per request: that is where the engines' ratios come from."
+    [ -z "$costs" ] || echo "takes its share, requests per second follow the CPU a request costs and how many cores the engine's loops or"
+    [ -z "$costs" ] || echo "carrier threads can use (each engine's threads are in parentheses below)."
   fi
   echo
   for e in $ENGINES; do
@@ -310,8 +344,10 @@ discussion() {
     row=$(get "c10k.$e.$C10K")
     read -r _ _ ok ts _ _ _ _ _ _ _ _ per _ <<<"$row n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a n/a"
     read -r _ _ p99 _ <<<"$(get "rate.$e") n/a n/a n/a n/a n/a n/a"
-    printf -- '- **%s**: %s Here: %s x nginx at 100 connections and %s x at 1,000; p99 %s at %s requests/s; c10k %s of %s correct, the last after %s s, %s KiB per connection.\n' \
-      "$e" "$(model "$e")" "$(ratio "$(get "wrk.$e.100")" "$NGINX_100")" "$(ratio "$(get "wrk.$e.1000")" "$(get wrk.nginx.1000)")" \
+    local started
+    started=$(get "details.$e")
+    printf -- '- **%s** (%s): %s Here: %s x nginx at 100 connections and %s x at 1,000; p99 %s at %s requests/s; c10k %s of %s correct, the last after %s s, %s KiB per connection.\n' \
+      "$e" "${started:-default options}" "$(model "$e")" "$(ratio "$(get "wrk.$e.100")" "$NGINX_100")" "$(ratio "$(get "wrk.$e.1000")" "$(get wrk.nginx.1000)")" \
       "$(ms "$p99")" "$(int "$RATE")" "$(int "$ok")" "$(int "$C10K")" "$ts" "$per"
   done
   echo
@@ -323,14 +359,6 @@ discussion() {
   echo "the throughput ranking is also a ranking of CPU spent per request."
 }
 
-# ---- BENCHMARKS.md -------------------------------------------------------------------------------------------
-JAVA_VERSION=$(. "$ROOT/.mvn/find-jdk.sh" && serverlab_find_jdk && "$SERVERLAB_JAVA_HOME/bin/java" -version 2>&1 | head -n 2 | tail -n 1)
-CPU=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown)
-CORES=$(nproc)
-MEM=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
-KERNEL=$(uname -sr)
-WRK_VERSION=$( (wrk --version 2>&1 || true) | head -n 1 | awk '{print $2}')
-NGINX_VERSION=$( ("$NGINX" -v 2>&1 || true) | sed 's/.*nginx\///')
 NGINX_100=$(get wrk.nginx.100)
 
 best_name=; best_rps=0
@@ -401,7 +429,9 @@ verdict() { awk -v r="$1" -v g="$2" 'BEGIN { if (r == "n/a") print "not measured
   echo "## Latency at a fixed rate: $(int "$RATE") requests/s (half of nginx's maximum), 100 connections"
   echo
   echo "Open loop (\`./lab bench --rate $RATE\`): latency counts from each request's intended send time, so a server"
-  echo "that falls behind is charged for every request it kept waiting. A server below the rate shows it in the first column."
+  echo "that falls behind is charged for every request it kept waiting. A server below the rate shows it in the first column;"
+  echo "one that caught up after falling behind during the warm-up answers more than the rate. For an engine that starves"
+  echo "connections the percentiles cover only the requests it answered."
   echo
   echo "| server | answered req/s | p50 | p99 | p99.9 | max | errors |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
@@ -482,4 +512,4 @@ verdict() { awk -v r="$1" -v g="$2" 'BEGIN { if (r == "n/a") print "not measured
   discussion
 } >"$RUN/BENCHMARKS.md"
 mv "$RUN/BENCHMARKS.md" "$OUT"
-say "wrote $OUT in $(( (T1 - T0) / 60 )) min $(( (T1 - T0) % 60 )) s"
+if [ "$REPORT_ONLY" = 1 ]; then say "wrote $OUT from $LAST"; else say "wrote $OUT in $(( (T1 - T0) / 60 )) min $(( (T1 - T0) % 60 )) s"; fi
