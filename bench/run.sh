@@ -175,7 +175,7 @@ measure() {  # name url
     json=$(lab_bench 100 "$url" --rate "$RATE")
     local lat
     lat=$(echo "$json" | object latencyMicros)
-    record "rate.$name $(echo "$json" | field requestsPerSecond) $(echo "$lat" | field p50) $(echo "$lat" | field p99) $(echo "$lat" | field p999) $(echo "$lat" | field max) $(echo "$json" | object errors | field total)"
+    record "rate.$name $(echo "$json" | field requestsPerSecond) $(echo "$lat" | field p50) $(echo "$lat" | field p99) $(echo "$lat" | field p999) $(echo "$lat" | field max) $(echo "$json" | object errors | field total) $(echo "$json" | object serviceTimeMicros | field p99)"
     say "$name at $RATE req/s: p99 $(ms "$(echo "$lat" | field p99)")"
   fi
 }
@@ -223,7 +223,7 @@ RATE=$(awk -v m="$NGINX_MAX" 'BEGIN { printf "%d", m / 2 }')
 say "open-loop rate: $RATE req/s (half of nginx's $(int "$NGINX_MAX"))"
 json=$(lab_bench 100 "$NGINX_URL" --rate "$RATE")
 lat=$(echo "$json" | object latencyMicros)
-record "rate.nginx $(echo "$json" | field requestsPerSecond) $(echo "$lat" | field p50) $(echo "$lat" | field p99) $(echo "$lat" | field p999) $(echo "$lat" | field max) $(echo "$json" | object errors | field total)"
+record "rate.nginx $(echo "$json" | field requestsPerSecond) $(echo "$lat" | field p50) $(echo "$lat" | field p99) $(echo "$lat" | field p999) $(echo "$lat" | field max) $(echo "$json" | object errors | field total) $(echo "$json" | object serviceTimeMicros | field p99)"
 syscalls nginx "$NGINX_PID" "$NGINX_URL"
 c10k nginx "$C10K" --url "$NGINX_URL" --server-pid "$NGINX_PID"
 stop_pid "$NGINX_PID"
@@ -431,13 +431,14 @@ verdict() { awk -v r="$1" -v g="$2" 'BEGIN { if (r == "n/a") print "not measured
   echo "Open loop (\`./lab bench --rate $RATE\`): latency counts from each request's intended send time, so a server"
   echo "that falls behind is charged for every request it kept waiting. A server below the rate shows it in the first column;"
   echo "one that caught up after falling behind during the warm-up answers more than the rate. For an engine that starves"
-  echo "connections the percentiles cover only the requests it answered."
+  echo "connections the percentiles cover only the requests it answered. The last column leaves out the time a request"
+  echo "waited for its connection to be free: a large gap between it and p99 means the server fell behind the schedule."
   echo
-  echo "| server | answered req/s | p50 | p99 | p99.9 | max | errors |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "| server | answered req/s | p50 | p99 | p99.9 | max | errors | p99 from the actual send |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   for t in nginx $ENGINES; do
-    read -r rps p50 p99 p999 max errs _ <<<"$(get "rate.$t") n/a n/a n/a n/a n/a n/a"
-    echo "| $t | $(int "$rps") | $(ms "$p50") | $(ms "$p99") | $(ms "$p999") | $(ms "$max") | $errs |"
+    read -r rps p50 p99 p999 max errs sp99 _ <<<"$(get "rate.$t") n/a n/a n/a n/a n/a n/a n/a"
+    echo "| $t | $(int "$rps") | $(ms "$p50") | $(ms "$p99") | $(ms "$p999") | $(ms "$max") | $errs | $(ms "$sp99") |"
   done
   echo
   echo "## C10K: $(int "$C10K") connections, one GET /sleep/1000 on each"
