@@ -28,8 +28,13 @@ public final class ServerProcess implements AutoCloseable {
     private static final Pattern SERVING = Pattern.compile("serving on http://([^\\s;/]+):(\\d+)(?: \\((.*)\\))?;");
     private static final Set<ServerProcess> LIVE = ConcurrentHashMap.newKeySet();
 
+    /** How long close() lets a server finish what it is doing before it is killed. */
+    private static final Duration GRACE = Duration.ofSeconds(15);
+    /** On Ctrl-C the user is waiting and the measurement is void: a short grace, then kill. */
+    private static final Duration INTERRUPTED_GRACE = Duration.ofSeconds(3);
+
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(ServerProcess::close), "lab-stop-servers"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(s -> s.close(INTERRUPTED_GRACE)), "lab-stop-servers"));
     }
 
     private final Process process;
@@ -74,9 +79,12 @@ public final class ServerProcess implements AutoCloseable {
         try {
             boolean ready = server.listening.await(timeout.toMillis(), TimeUnit.MILLISECONDS) && server.port > 0;
             if (!ready) {
+                // the output ended: the process is exiting, give it a moment to report its code
+                boolean exited = server.listening.getCount() == 0 && process.waitFor(2, TimeUnit.SECONDS);
                 server.close();
-                throw new UserError(Lab.UNAVAILABLE, "engine '" + engine + "' did not start listening within "
-                        + timeout.toSeconds() + " s; its last output:\n" + server.lastOutput());
+                String what = exited ? "exited with code " + process.exitValue() + " before listening"
+                        : "did not start listening within " + timeout.toSeconds() + " s";
+                throw new UserError(Lab.UNAVAILABLE, "engine '" + engine + "' " + what + "; its last output:\n" + server.lastOutput());
             }
         } catch (InterruptedException e) {
             server.close();
@@ -129,6 +137,16 @@ public final class ServerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Waits up to {@code timeout} for the process to end; true when it has. A crash takes a moment to be seen. */
+    public boolean awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The exit code, once it has exited. */
+    public int exitCode() {
+        return process.exitValue();
+    }
+
     /** A target on this server's loopback port. */
     public Target target(String path) {
         return new Target("127.0.0.1", port, path);
@@ -144,11 +162,15 @@ public final class ServerProcess implements AutoCloseable {
     /** Stops the server gracefully, then by force; ends every process it started. Idempotent. */
     @Override
     public void close() {
+        close(GRACE);
+    }
+
+    private void close(Duration grace) {
         if (!LIVE.remove(this) && !process.isAlive()) return;
         List<ProcessHandle> descendants = process.descendants().toList();
         process.destroy();
         try {
-            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(5, TimeUnit.SECONDS);
             }
