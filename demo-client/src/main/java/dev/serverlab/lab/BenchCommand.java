@@ -7,7 +7,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,7 +94,7 @@ final class BenchCommand implements Callable<Integer> {
     private int run(PrintWriter out, Target target, String engine, int t, Duration measured, Duration warm, Duration wait)
             throws InterruptedException {
         LoadGenerator.Plan plan = new LoadGenerator.Plan(target, connections, t, warm, measured, rate == null ? 0 : rate, wait);
-        PrintStream err = System.err;
+        PrintWriter err = spec.commandLine().getErr();
         boolean console = System.console() != null;
         if (!quiet) {
             err.printf("bench: %s%s, %d connections, %s for %s%s%n", target.url(), engine == null ? "" : " (" + engine + ")",

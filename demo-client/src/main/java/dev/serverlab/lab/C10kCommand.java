@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -74,7 +73,7 @@ final class C10kCommand implements Callable<Integer> {
             throw new UserError(Lab.USAGE, connections + " connections need more than " + k + " source addresses of "
                     + C10kRun.ephemeralPorts() + " ports each; raise --sources");
         }
-        PrintStream err = System.err;
+        PrintWriter err = spec.commandLine().getErr();
         // Checked before anything starts: this JVM holds N sockets, and an engine started here inherits the limit.
         FileLimits.ensure(connections + (long) SPARE_FILES);
         PrintWriter out = spec.commandLine().getOut();
@@ -93,7 +92,7 @@ final class C10kCommand implements Callable<Integer> {
     private record Named(C10kRun.Result result, String engine) {
     }
 
-    private Named run(Target target, String engine, long pid, int k, Duration connectWait, Duration answerTimeout, PrintStream err)
+    private Named run(Target target, String engine, long pid, int k, Duration connectWait, Duration answerTimeout, PrintWriter err)
             throws IOException {
         err.printf("c10k: %s%s, %,d connections%n", target.url(), engine == null ? "" : " (" + engine + ")", connections);
         C10kRun.Plan plan = new C10kRun.Plan(target, connections, k, connectWait, answerTimeout, expectedBody(target.path()), pid);
