@@ -337,6 +337,13 @@ discussion() {
     [ -z "$costs" ] || echo "Server CPU per request under load (JFR, see above):${costs%,}. On 2 shared cores, where the load generator"
     [ -z "$costs" ] || echo "takes its share, requests per second follow the CPU a request costs and how many cores the engine's loops or"
     [ -z "$costs" ] || echo "carrier threads can use (each engine's threads are in parentheses below)."
+    local calls= t row
+    for t in nginx $ENGINES; do
+      row=$(get "sys.$t")
+      [ -n "$row" ] || continue
+      calls="$calls $t $(echo "${row#* }" | tr ' ' '\n' | awk -F= 'NF == 2 {n += $2} END {printf "%.1f", n}'),"
+    done
+    [ -z "$calls" ] || echo "System calls per request (strace, see above):${calls%,}."
   fi
   echo
   for e in $ENGINES; do
@@ -356,7 +363,7 @@ discussion() {
   echo "keep-alive connection holds a thread; the c10k table shows it as timeouts and a long drain. The event loops"
   echo "(nio, netty, vertx) and virtual threads keep every connection open at a small memory cost per connection and"
   echo "answer all of them after one sleep. On 2 shared cores the load generator and the server compete for CPU, so"
-  echo "the throughput ranking is also a ranking of CPU spent per request."
+  echo "the throughput ranking follows the CPU each engine spends per request and the cores its threads can use."
 }
 
 NGINX_100=$(get wrk.nginx.100)
