@@ -2,7 +2,9 @@ package dev.serverlab.lab;
 
 import dev.serverlab.api.ConfigException;
 import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.EngineOption;
 import dev.serverlab.api.Engines;
+import dev.serverlab.api.Limits;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
@@ -51,6 +53,25 @@ public final class EngineSelection {
     @Option(names = "--access-log", description = "Print each connection accepted and each request served, with pid and thread.")
     boolean accessLog;
 
+    // Limits (see engine-api/LIMITS.md); each defaults to Limits.DEFAULTS.
+    @Option(names = "--max-connections", paramLabel = "N", description = "Connections open at once; beyond it the engine refuses or leaves them in the backlog (default 10000).")
+    Integer maxConnections;
+
+    @Option(names = "--max-body", paramLabel = "BYTES", description = "Largest request body; a larger one gets 413 (default 1048576).")
+    Long maxBody;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", description = "Close a keep-alive connection idle this long, or a write stuck this long (default 30s).")
+    String idleTimeout;
+
+    @Option(names = "--header-timeout", paramLabel = "DURATION", description = "Answer 408 when a request's headers take longer to arrive (default 10s).")
+    String headerTimeout;
+
+    @Option(names = "--request-deadline", paramLabel = "DURATION", description = "Answer 503 to a request whose work would take longer (default 90s).")
+    String requestDeadline;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "On shutdown, how long requests in flight may take to finish (default 10s).")
+    String drainTimeout;
+
     public boolean given() {
         return engine != null;
     }
@@ -65,6 +86,24 @@ public final class EngineSelection {
         return options;
     }
 
+    /** The limits these options describe: the defaults, with what was given. */
+    public Limits limits() {
+        Limits limits = Limits.DEFAULTS;
+        if (maxConnections != null) {
+            if (maxConnections < 1) throw new ConfigException("--max-connections must be at least 1, not " + maxConnections);
+            limits = limits.withMaxConnections(maxConnections);
+        }
+        if (maxBody != null) {
+            if (maxBody < 0 || maxBody > Integer.MAX_VALUE - 16) throw new ConfigException("--max-body must be from 0 to 2147483631 bytes, not " + maxBody);
+            limits = limits.withMaxBodyBytes(maxBody);
+        }
+        if (idleTimeout != null) limits = limits.withIdleTimeout(EngineOption.parseDuration("idle-timeout", idleTimeout));
+        if (headerTimeout != null) limits = limits.withHeaderReadTimeout(EngineOption.parseDuration("header-timeout", headerTimeout));
+        if (requestDeadline != null) limits = limits.withRequestDeadline(EngineOption.parseDuration("request-deadline", requestDeadline));
+        if (drainTimeout != null) limits = limits.withDrainTimeout(EngineOption.parseDuration("drain-timeout", drainTimeout));
+        return limits;
+    }
+
     /** The engine named by --engine; an unknown name lists the available ones. */
     public ServerEngine resolveEngine() {
         if (engine == null) throw new UserError(Lab.USAGE, "choose an engine with --engine NAME; available: "
@@ -77,6 +116,7 @@ public final class EngineSelection {
         EngineConfig config = EngineConfig.defaults()
                 .withHost(host)
                 .withPort(port != null ? port : defaultPort)
+                .withLimits(limits())
                 .withAccessLog(accessLog);
         if (workers != null) {
             if (workers < 1) throw new ConfigException("--workers must be at least 1, not " + workers);

@@ -27,6 +27,8 @@ public final class ServerProcess implements AutoCloseable {
     /** What {@link ServeCommand} prints once it listens; the port is read from it. */
     private static final Pattern SERVING = Pattern.compile("serving on http://([^\\s;/]+):(\\d+)(?: \\((.*)\\))?;");
     private static final Set<ServerProcess> LIVE = ConcurrentHashMap.newKeySet();
+    /** Output lines kept: enough for a test to read a burst's access log, bounded for long runs. */
+    private static final int KEPT_LINES = 5000;
 
     /** How long close() lets a server finish what it is doing before it is killed. */
     private static final Duration GRACE = Duration.ofSeconds(15);
@@ -43,6 +45,7 @@ public final class ServerProcess implements AutoCloseable {
     private final CountDownLatch listening = new CountDownLatch(1);
     private volatile int port = -1;
     private volatile String details = "";
+    private Thread pump;
 
     private ServerProcess(Process process, String engine) {
         this.process = process;
@@ -75,7 +78,7 @@ public final class ServerProcess implements AutoCloseable {
         }
         ServerProcess server = new ServerProcess(process, engine);
         LIVE.add(server);
-        Thread.ofPlatform().daemon().name("lab-server-output-" + process.pid()).start(server::pump);
+        server.pump = Thread.ofPlatform().daemon().name("lab-server-output-" + process.pid()).start(server::pump);
         try {
             boolean ready = server.listening.await(timeout.toMillis(), TimeUnit.MILLISECONDS) && server.port > 0;
             if (!ready) {
@@ -100,7 +103,7 @@ public final class ServerProcess implements AutoCloseable {
             while ((line = reader.readLine()) != null) {
                 synchronized (output) {
                     output.addLast(line);
-                    if (output.size() > 50) output.removeFirst();
+                    if (output.size() > KEPT_LINES) output.removeFirst();
                 }
                 Matcher m = SERVING.matcher(line);
                 if (port < 0 && m.find()) {
@@ -154,8 +157,14 @@ public final class ServerProcess implements AutoCloseable {
 
     /** The last lines the server printed, for error messages. */
     public String lastOutput() {
+        List<String> lines = output();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 50), lines.size()));
+    }
+
+    /** What the server printed so far (its last {@value #KEPT_LINES} lines), such as its access log. */
+    public List<String> output() {
         synchronized (output) {
-            return String.join("\n", output);
+            return List.copyOf(output);
         }
     }
 
@@ -168,7 +177,9 @@ public final class ServerProcess implements AutoCloseable {
     private void close(Duration grace) {
         if (!LIVE.remove(this) && !process.isAlive()) return;
         List<ProcessHandle> descendants = process.descendants().toList();
-        process.destroy();
+        // SIGTERM through the handle: Process.destroy() would also close our end of the server's output,
+        // and what it prints while shutting down (its last requests, "stopped") would be lost.
+        process.toHandle().destroy();
         try {
             if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
@@ -180,6 +191,11 @@ public final class ServerProcess implements AutoCloseable {
         }
         for (ProcessHandle child : descendants) {
             if (child.isAlive()) child.destroyForcibly();
+        }
+        try {
+            pump.join(Duration.ofSeconds(5)); // so that output() holds the server's last words
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

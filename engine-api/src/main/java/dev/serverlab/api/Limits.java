@@ -8,16 +8,21 @@ import java.time.Duration;
  * <table>
  *   <caption>Defaults</caption>
  *   <tr><th>limit</th><th>default</th><th>when exceeded</th></tr>
- *   <tr><td>{@code maxRequestLineBytes}</td><td>8 KiB</td><td>414 URI Too Long</td></tr>
- *   <tr><td>{@code maxHeaderBytes} (all header lines together)</td><td>16 KiB</td><td>431</td></tr>
- *   <tr><td>{@code maxHeaderCount}</td><td>100</td><td>431</td></tr>
- *   <tr><td>{@code maxBodyBytes}</td><td>1 MiB</td><td>413 Content Too Large</td></tr>
- *   <tr><td>{@code idleTimeout} between keep-alive requests</td><td>30 s</td><td>connection closed</td></tr>
- *   <tr><td>{@code headerReadTimeout} from the first byte to the end of the headers</td><td>10 s</td><td>408, then closed</td></tr>
- *   <tr><td>{@code maxConnections} open at once</td><td>10,000</td><td>engine-specific: refused or left in the backlog</td></tr>
- *   <tr><td>{@code requestDeadline} for one request's work</td><td>60 s</td><td>503</td></tr>
- *   <tr><td>{@code drainTimeout} for in-flight requests on close</td><td>10 s</td><td>connections forced closed</td></tr>
+ *   <tr><td>{@code maxRequestLineBytes}: the request line without its CRLF</td><td>8 KiB</td><td>414 URI Too Long</td></tr>
+ *   <tr><td>{@code maxHeaderBytes}: every header line plus its CRLF, added up (trailers count too)</td><td>16 KiB</td><td>431</td></tr>
+ *   <tr><td>{@code maxHeaderCount}: header fields in one request</td><td>100</td><td>431</td></tr>
+ *   <tr><td>{@code maxBodyBytes}: the body, after chunked decoding</td><td>1 MiB</td><td>413 Content Too Large</td></tr>
+ *   <tr><td>{@code idleTimeout}: a keep-alive connection waiting for its next request; also a body read, or a
+ *       response write, that makes no progress</td><td>30 s</td><td>connection closed</td></tr>
+ *   <tr><td>{@code headerReadTimeout}: from the first byte of a request to the end of its headers</td><td>10 s</td><td>408, then closed</td></tr>
+ *   <tr><td>{@code maxConnections}: connections open at once</td><td>10,000</td><td>engine-specific: refused or left in the backlog</td></tr>
+ *   <tr><td>{@code requestDeadline}: one request's work, from its first step</td><td>90 s</td><td>503</td></tr>
+ *   <tr><td>{@code drainTimeout}: in-flight requests on close</td><td>10 s</td><td>connections forced closed</td></tr>
  * </table>
+ *
+ * A request at a limit is served; one byte past it is refused. The request deadline is above the longest
+ * wait the experiment serves ({@code /sleep/60000}), so by default only the workload bounds apply; lower it
+ * to shed slow work.
  */
 public record Limits(
         int maxRequestLineBytes,
@@ -33,7 +38,7 @@ public record Limits(
     public static final Limits DEFAULTS = new Limits(
             8 * 1024, 16 * 1024, 100, 1024 * 1024,
             Duration.ofSeconds(30), Duration.ofSeconds(10), 10_000,
-            Duration.ofSeconds(60), Duration.ofSeconds(10));
+            Duration.ofSeconds(90), Duration.ofSeconds(10));
 
     public Limits {
         atLeast("maxRequestLineBytes", maxRequestLineBytes, 64);

@@ -29,6 +29,11 @@ import java.net.Socket;
  *
  * Ten clients asking for a 1 s sleep take 10 s: each one waits for all before it. A client that keeps
  * its connection open and idle holds the server until the idle timeout.
+ *
+ * <p>Limits: one connection is open at a time, so {@code maxConnections} never binds; every other
+ * connection waits in the kernel's accept backlog ({@link Listener#BACKLOG}, capped by the kernel's
+ * {@code somaxconn}), and past that the kernel drops new connection attempts. On close, connections still
+ * in the backlog were never accepted: the kernel resets them, and their clients see a connection error.
  */
 public final class BlockingEngine implements ServerEngine {
 
@@ -52,6 +57,7 @@ public final class BlockingEngine implements ServerEngine {
     }
 
     private static final class Server implements RunningServer {
+        private static final int ACCEPT_RETRY_MILLIS = 10;
         private final ServerSocket listener;
         private final EngineConfig config;
         private final Application application;
@@ -77,11 +83,22 @@ public final class BlockingEngine implements ServerEngine {
                     socket = listener.accept();
                 } catch (IOException e) {
                     if (closed) return;
-                    continue;   // a failed accept (e.g. the client reset first) is the client's problem
+                    // A failed accept is the client's problem (it reset first), or a shortage such as
+                    // "too many open files": pause briefly rather than spin on the same failure.
+                    pause();
+                    continue;
                 }
                 accessLog.accepted(socket.getRemoteSocketAddress());
                 new BlockingConnection(socket, Timing.nowMicros(), application, CpuRunner.INLINE,
                         config.limits(), connections, accessLog).run();
+            }
+        }
+
+        private static void pause() {
+            try {
+                Thread.sleep(ACCEPT_RETRY_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 

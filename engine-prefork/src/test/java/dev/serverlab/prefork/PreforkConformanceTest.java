@@ -1,5 +1,6 @@
 package dev.serverlab.prefork;
 
+import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.conformance.ConformanceSuite;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -10,5 +11,14 @@ class PreforkConformanceTest extends ConformanceSuite {
     @Override
     protected ServerEngine engine() {
         return new PreforkEngine();
+    }
+
+    /**
+     * Each worker serves one connection at a time and the kernel picks the worker, so a total cap below the
+     * worker count cannot hold: the maxConnections case runs on one worker.
+     */
+    @Override
+    protected EngineConfig maxConnectionsConfig() {
+        return super.maxConnectionsConfig().withWorkers(1);
     }
 }

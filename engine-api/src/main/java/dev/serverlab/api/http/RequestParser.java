@@ -26,6 +26,10 @@ import java.util.List;
  * Lines end in CRLF; a bare LF is accepted as RFC 9112 §2.2 allows, a bare CR is not. Every refusal is an
  * {@link HttpException} with the status to answer (400, 413, 414, 417, 431, 501, 505); after one the
  * connection cannot be trusted and must be closed. One parser serves one connection.
+ *
+ * <p>Memory is bounded by the {@link Limits}: a line is refused as soon as it passes its limit, and a body
+ * buffer grows with the bytes that actually arrive (never to a size a header merely announced), so
+ * {@link #bufferedBytes()} never exceeds the request line, header and body limits together.
  */
 public final class RequestParser {
 
@@ -35,6 +39,8 @@ public final class RequestParser {
     private static final int MAX_CHUNK_LINE = 1024;
     /** Empty lines tolerated before a request line (RFC 9112 §2.2 says to ignore at least one). */
     private static final int MAX_LEADING_EMPTY_LINES = 8;
+    /** The first body buffer; it doubles as bytes arrive, so announcing a large body costs nothing. */
+    private static final int FIRST_BODY_BUFFER = 8 * 1024;
 
     private final Limits limits;
     private State state = State.REQUEST_LINE;
@@ -54,6 +60,8 @@ public final class RequestParser {
 
     private byte[] body = Request.NO_BODY;
     private int bodyLength;
+    /** The Content-Length being read in state BODY. */
+    private int bodyExpected;
     private long chunkRemaining;
     private boolean continueWanted;
     private boolean started;
@@ -90,10 +98,11 @@ public final class RequestParser {
                     if (done != null) return done;
                 }
                 case BODY -> {
-                    int n = Math.min(in.remaining(), body.length - bodyLength);
+                    int n = Math.min(in.remaining(), bodyExpected - bodyLength);
+                    ensureBodyCapacity(bodyLength + n, bodyExpected);
                     in.get(body, bodyLength, n);
                     bodyLength += n;
-                    if (bodyLength == body.length) return complete();
+                    if (bodyLength == bodyExpected) return complete();
                 }
                 case CHUNK_SIZE -> {
                     if (!readLine(in, MAX_CHUNK_LINE, 400, "chunk size line too long")) return null;
@@ -102,12 +111,12 @@ public final class RequestParser {
                         state = State.TRAILERS;
                     } else {
                         if (chunkRemaining > limits.maxBodyBytes() - bodyLength) throw new HttpException(413, "body too large");
-                        ensureBodyCapacity(bodyLength + (int) chunkRemaining);
                         state = State.CHUNK_DATA;
                     }
                 }
                 case CHUNK_DATA -> {
                     int n = (int) Math.min(in.remaining(), chunkRemaining);
+                    ensureBodyCapacity(bodyLength + n, (int) limits.maxBodyBytes());
                     in.get(body, bodyLength, n);
                     bodyLength += n;
                     chunkRemaining -= n;
@@ -148,6 +157,16 @@ public final class RequestParser {
     /** True while the request line and headers are still being read. */
     public boolean readingHeaders() {
         return started && (state == State.REQUEST_LINE || state == State.HEADERS);
+    }
+
+    /**
+     * The bytes this parser holds for the request in progress: its line buffer, the header fields read so
+     * far and the body buffer. It stays within the request line, header and body limits together (plus a
+     * few hundred bytes of line buffer), whatever a client sends: the figure a server's memory per
+     * connection is bounded by.
+     */
+    public long bufferedBytes() {
+        return (long) line.length + headerBytes + body.length;
     }
 
     /**
@@ -230,7 +249,7 @@ public final class RequestParser {
         while (start < end && (line[start] == ' ' || line[start] == '\t')) start++;
         while (end > start && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
         for (int i = start; i < end; i++) {
-            byte b = line[i];
+            int b = line[i] & 0xFF; // bytes above 127 are obs-text, which a field value may carry
             if ((b < ' ' && b != '\t') || b == 127) throw bad("control character in a header field");
         }
         headers.add(new Header(known(FIELD_NAMES, 0, colon), new String(line, start, end - start, StandardCharsets.ISO_8859_1)));
@@ -268,9 +287,8 @@ public final class RequestParser {
         if (transferEncoding != null && contentLength != null) throw bad("both Content-Length and Transfer-Encoding");
         if (transferEncoding != null) {
             if (!http11) throw bad("Transfer-Encoding in an HTTP/1.0 request");
-            if (!transferEncoding.trim().equalsIgnoreCase("chunked")) throw new HttpException(501, "only the chunked transfer coding is supported");
+            transferCodings(transferEncoding);
             expectContinue(expect, http11);
-            body = new byte[256];
             state = State.CHUNK_SIZE;
             return null;
         }
@@ -278,9 +296,22 @@ public final class RequestParser {
         if (length > limits.maxBodyBytes()) throw new HttpException(413, "body too large");
         if (length == 0) return complete();
         expectContinue(expect, http11);
-        body = new byte[(int) length];
+        bodyExpected = (int) length;
         state = State.BODY;
         return null;
+    }
+
+    /**
+     * RFC 9112 §6.3: without chunked as the final coding (once) the body's length is unknown, so 400; a
+     * coding before chunked that we do not decode (gzip, say) is 501 (§6.1).
+     */
+    private static void transferCodings(String value) {
+        String[] codings = value.split(",", -1);
+        for (int i = 0; i < codings.length; i++) {
+            boolean chunked = codings[i].trim().equalsIgnoreCase("chunked");
+            if (chunked != (i == codings.length - 1)) throw bad("chunked must be the last transfer coding, once");
+        }
+        if (codings.length > 1) throw new HttpException(501, "only the chunked transfer coding is supported");
     }
 
     private void expectContinue(String expect, boolean http11) {
@@ -330,9 +361,11 @@ public final class RequestParser {
         return size;
     }
 
-    private void ensureBodyCapacity(int needed) {
+    /** Grows the body buffer to hold {@code needed} bytes: doubling, from a small start, never past {@code cap}. */
+    private void ensureBodyCapacity(int needed, int cap) {
         if (needed > body.length) {
-            body = Arrays.copyOf(body, (int) Math.min(limits.maxBodyBytes(), Math.max(needed, (long) body.length * 2)));
+            long doubled = Math.max((long) body.length * 2, FIRST_BODY_BUFFER);
+            body = Arrays.copyOf(body, (int) Math.min(cap, Math.max(needed, doubled)));
         }
     }
 
@@ -372,6 +405,7 @@ public final class RequestParser {
         leadingEmptyLines = 0;
         body = Request.NO_BODY;
         bodyLength = 0;
+        bodyExpected = 0;
         chunkRemaining = 0;
         continueWanted = false;
         started = false;

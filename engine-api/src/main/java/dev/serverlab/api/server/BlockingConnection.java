@@ -8,6 +8,8 @@ import dev.serverlab.api.http.HttpException;
 import dev.serverlab.api.http.RequestParser;
 import dev.serverlab.api.http.ResponseWriter;
 import dev.serverlab.api.http.Timing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,19 +28,27 @@ import java.util.concurrent.atomic.AtomicInteger;
  *          ┌──────────── keep-alive ◄───────────────┐
  *          ▼                                         │
  *   IDLE: read() ─bytes─► BUSY: parse ─► handle ─► write ──► close (Connection: close,
- *     │  waits ≤ idleTimeout    ▲  waits ≤ headerReadTimeout         error, or draining)
- *     └─ EOF/timeout/drain ─► CLOSED
+ *     │  waits ≤ idleTimeout    ▲  waits ≤ headerReadTimeout  │      error, or draining)
+ *     │                         │  (then 408)                 └─ blocked > idleTimeout: the
+ *     └─ EOF/timeout/drain ─► CLOSED                              write watchdog closes it
  * </pre>
  *
- * It never holds a monitor while blocking, so virtual threads running it do not pin their carrier.
+ * Memory per connection is one 4 KiB read buffer plus what the {@link RequestParser} holds, both bounded
+ * by the limits: a pipelining client that never reads its responses blocks our write, and while it is
+ * blocked nothing more is read. It never holds a monitor while blocking, so virtual threads running it do
+ * not pin their carrier.
  */
 public final class BlockingConnection implements Runnable, Connections.Tracked {
+
+    private static final Logger log = LoggerFactory.getLogger(BlockingConnection.class);
 
     private static final int IDLE = 0;
     private static final int BUSY = 1;
     private static final int CLOSED = 2;
     /** How long a refused connection waits for the client to stop sending before it closes. */
     private static final int LINGER_MILLIS = 500;
+
+    private enum Read { DATA, END, TIMEOUT }
 
     private final Socket socket;
     private final long acceptedMicros;
@@ -48,6 +58,11 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     private final Connections connections;
     private final AccessLog accessLog;
     private final AtomicInteger state = new AtomicInteger(IDLE);
+    /** Read by the draining thread to see whether a request is arriving; null if the socket was already gone. */
+    private final InputStream input;
+    /** Guards {@link #runner}: a forced close interrupts the thread serving this connection, and no other. */
+    private final Object runnerLock = new Object();
+    private Thread runner;
 
     public BlockingConnection(Socket socket, long acceptedMicros, Application application, CpuRunner cpu,
                               Limits limits, Connections connections, AccessLog accessLog) {
@@ -58,22 +73,33 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         this.limits = limits;
         this.connections = connections;
         this.accessLog = accessLog;
+        this.input = inputOf(socket);
         connections.add(this);
     }
 
     @Override
     public void run() {
+        synchronized (runnerLock) {
+            runner = Thread.currentThread();
+        }
         try {
-            if (connections.draining()) return;
+            // Even while draining, a connection accepted before the listener closed is served: its request
+            // was accepted. It is answered with Connection: close.
             socket.setTcpNoDelay(true);
             serve(socket.getInputStream(), socket.getOutputStream());
         } catch (IOException | InterruptedException e) {
             // The client went away, timed out, or shutdown closed the socket: nothing to answer.
             if (e instanceof InterruptedException) Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // A bug, not the client's doing: log it for the operator, and keep the server serving others.
+            log.warn("connection from {} failed; closing it", socket.getRemoteSocketAddress(), e);
         } finally {
             state.set(CLOSED);
             connections.remove(this);
             closeQuietly();
+            synchronized (runnerLock) {
+                runner = null;
+            }
         }
     }
 
@@ -93,11 +119,13 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
                 if (parser.takeContinue()) write(out, ResponseWriter.continueResponse());
                 boolean wasIdle = !parser.inProgress();
                 if (parser.readingHeaders() && headerDeadline == 0) headerDeadline = System.nanoTime() + limits.headerReadTimeout().toNanos();
-                long timeoutNanos = wasIdle ? limits.idleTimeout().toNanos()
-                        : parser.readingHeaders() ? headerDeadline - System.nanoTime()
-                        : limits.idleTimeout().toNanos();
-                if (timeoutNanos <= 0 || !read(in, buffer, timeoutNanos)) {
-                    if (parser.readingHeaders() && timeoutNanos <= 0) refuse(in, out, new HttpException(408, "request headers took too long"));
+                // Headers must all arrive by one deadline (a trickle cannot extend it); otherwise each read
+                // must bring something within the idle timeout.
+                long timeoutNanos = parser.readingHeaders() ? headerDeadline - System.nanoTime() : limits.idleTimeout().toNanos();
+                Read read = timeoutNanos <= 0 ? Read.TIMEOUT : read(in, buffer, timeoutNanos);
+                if (read == Read.END) return;
+                if (read == Read.TIMEOUT) {
+                    if (!wasIdle) refuse(in, out, new HttpException(408, parser.readingHeaders() ? "request headers took too long" : "request body took too long"));
                     return;
                 }
                 if (wasIdle && !state.compareAndSet(IDLE, BUSY)) return;
@@ -105,7 +133,7 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
             }
             headerDeadline = 0;
             Exchange exchange = new Exchange(request, acceptedMicros);
-            Response response = Steps.runBlocking(application, exchange, cpu);
+            Response response = Steps.runBlocking(application, exchange, cpu, limits);
             Timing timing = exchange.finish();
             boolean keepAlive = request.keepAlive() && !connections.draining();
             write(out, ResponseWriter.encode(response, timing, keepAlive, request.method().equals("HEAD")));
@@ -114,25 +142,22 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
             if (!buffer.hasRemaining()) {
                 // Between requests: shutdown may now close this connection without losing anything.
                 state.set(IDLE);
-                if (connections.draining() && state.compareAndSet(IDLE, CLOSED)) return;
+                if (connections.draining() && !pendingInput() && state.compareAndSet(IDLE, CLOSED)) return;
             }
         }
     }
 
-    /**
-     * Reads more bytes into {@code buffer}; false on end of stream or timeout. A timeout while the
-     * headers are being read ends with 408 (by the caller), otherwise the connection just closes.
-     */
-    private boolean read(InputStream in, ByteBuffer buffer, long timeoutNanos) throws IOException {
+    /** Reads more bytes into {@code buffer}, waiting at most {@code timeoutNanos}. */
+    private Read read(InputStream in, ByteBuffer buffer, long timeoutNanos) throws IOException {
         buffer.compact();
         try {
             socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos))));
             int n = in.read(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
-            if (n < 0) return false;
+            if (n < 0) return Read.END;
             buffer.position(buffer.position() + n);
-            return true;
+            return Read.DATA;
         } catch (SocketTimeoutException e) {
-            return false;
+            return Read.TIMEOUT;
         } finally {
             buffer.flip();
         }
@@ -156,23 +181,69 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         }
     }
 
-    private static void write(OutputStream out, ByteBuffer b) throws IOException {
-        out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+    /** A blocking write, closed by the write watchdog if the client leaves it blocked past the idle timeout. */
+    private void write(OutputStream out, ByteBuffer b) throws IOException {
+        try (WriteWatchdog.Guard ignored = WriteWatchdog.SHARED.watch(limits.idleTimeout(), this::writeTimedOut)) {
+            out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+        }
     }
 
+    /** Closing the socket ends the blocked write; no interrupt, so the thread goes on to serve others. */
+    private void writeTimedOut() {
+        log.debug("closing the connection from {}: it read nothing for {}", socket.getRemoteSocketAddress(), limits.idleTimeout());
+        state.set(CLOSED);
+        closeQuietly();
+    }
+
+    /**
+     * Ends the connection if it is between requests with nothing arriving, without closing it under its
+     * reader: shutting the input down wakes the reader with end-of-stream, and it closes the connection
+     * and leaves the tracker itself. A reader that has just taken a request off the socket (and not yet
+     * marked itself busy) still serves it; a connection whose next request is in the socket, or still
+     * queued for a worker with its request sent, is busy. Either way no received request is dropped.
+     * Returns true once the connection is closed.
+     */
     @Override
     public boolean closeIfIdle() {
-        if (state.compareAndSet(IDLE, CLOSED)) {
-            closeQuietly();
-            return true;
+        if (state.get() == CLOSED) return true;
+        if (state.get() != IDLE || pendingInput()) return false;
+        try {
+            socket.shutdownInput();
+        } catch (IOException alreadyGone) {
+            // closed meanwhile: its reader is ending
         }
-        return state.get() == CLOSED;
+        return false;
     }
 
+    /**
+     * Closes the connection now, and interrupts the thread serving it, so that a request still sleeping
+     * or waiting for a GIL lets its thread go too. Shutdown calls this at the drain timeout: the interrupt
+     * stays set, as the engine's own interrupts of its threads do, and the thread ends. Once the connection's
+     * run() has returned, there is no thread to interrupt.
+     */
     @Override
     public void forceClose() {
         state.set(CLOSED);
         closeQuietly();
+        synchronized (runnerLock) {
+            if (runner != null) runner.interrupt();
+        }
+    }
+
+    private boolean pendingInput() {
+        try {
+            return input != null && input.available() > 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static InputStream inputOf(Socket socket) {
+        try {
+            return socket.getInputStream();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private void closeQuietly() {

@@ -18,7 +18,10 @@ public final class Connections {
 
     /** A connection as the tracker sees it. */
     public interface Tracked {
-        /** Closes the connection if it is between requests; returns whether it did. */
+        /**
+         * Closes the connection if it is between requests, or has it close itself soon (a connection may
+         * leave the tracker by itself once it has); returns true once it is closed.
+         */
         boolean closeIfIdle();
 
         /** Closes the connection now, busy or not. */

@@ -1,27 +1,24 @@
 package dev.serverlab.api.conformance;
 
 import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.Limits;
 import dev.serverlab.api.RunningServer;
-import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.Timing;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -36,43 +33,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * }
  * }</pre>
  *
- * Override {@link #config()} to run it on a variant (an option, a worker count). The list of malformed
- * requests is {@link #malformed()}: one shared list, the same statuses on every engine.
+ * Override {@link #config()} to run it on a variant (an option, a worker count). This class holds the
+ * routes, keep-alive, pipelining and shutdown; it inherits the hostile input ({@link HostileInputCases}:
+ * one shared list of malformed requests, the limits to the byte) and the misbehaving clients
+ * ({@link ClientFaultCases}: vanishing, slow, non-reading, too many, resetting) from the classes it extends.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
-public abstract class ConformanceSuite {
-
-    protected abstract ServerEngine engine();
-
-    /** The config the suite's server runs with: loopback, an ephemeral port. */
-    protected EngineConfig config() {
-        return EngineConfig.ephemeral();
-    }
-
-    private RunningServer server;
-    private InetSocketAddress address;
-
-    @BeforeAll
-    void startServer() throws IOException {
-        server = engine().start(config(), Application.experiment());
-        address = new InetSocketAddress("127.0.0.1", server.port());
-    }
-
-    @AfterAll
-    void stopServer() {
-        if (server != null) server.close();
-    }
-
-    protected InetSocketAddress address() {
-        return address;
-    }
+public abstract class ConformanceSuite extends ClientFaultCases {
 
     // ---- routes -------------------------------------------------------------------------------------
 
     @Test
     void getRootAnswersHelloWithStandardHeaders() throws IOException {
-        RawHttp.Reply reply = RawHttp.get(address, "/");
+        RawHttp.Reply reply = RawHttp.get(address(), "/");
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.version()).isEqualTo("HTTP/1.1");
         assertThat(reply.text()).isEqualTo("Hello, World!\n");
@@ -85,7 +57,7 @@ public abstract class ConformanceSuite {
     @Test
     void timingHeadersDescribeTheRequest() throws IOException {
         long before = Timing.nowMicros();
-        RawHttp.Reply reply = RawHttp.get(address, "/sleep/20");
+        RawHttp.Reply reply = RawHttp.get(address(), "/sleep/20");
         long after = Timing.nowMicros();
         long accepted = reply.micros(Timing.ACCEPTED);
         long started = reply.micros(Timing.STARTED);
@@ -100,54 +72,41 @@ public abstract class ConformanceSuite {
 
     @Test
     void fibIsComputed() throws IOException {
-        RawHttp.Reply reply = RawHttp.get(address, "/fib/20");
+        RawHttp.Reply reply = RawHttp.get(address(), "/fib/20");
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.text()).isEqualTo("6765\n");
-        assertThat(RawHttp.get(address, "/fib/0").text()).isEqualTo("0\n");
-        assertThat(RawHttp.get(address, "/fib/1").text()).isEqualTo("1\n");
+        assertThat(RawHttp.get(address(), "/fib/0").text()).isEqualTo("0\n");
+        assertThat(RawHttp.get(address(), "/fib/1").text()).isEqualTo("1\n");
     }
 
     @Test
     void sleepWaitsAndSaysHowLong() throws IOException {
         long start = System.nanoTime();
-        RawHttp.Reply reply = RawHttp.get(address, "/sleep/50");
+        RawHttp.Reply reply = RawHttp.get(address(), "/sleep/50");
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.text()).isEqualTo("50\n");
         assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(45));
     }
 
-    @ParameterizedTest
-    @MethodSource
-    void badWorkloadParametersGet400(String path) throws IOException {
-        RawHttp.Reply reply = RawHttp.get(address, path);
-        assertThat(reply.status()).isEqualTo(400);
-        assertThat(reply.text()).endsWith("\n").doesNotContain("Exception").hasLineCount(1);
-    }
-
-    static Stream<String> badWorkloadParametersGet400() {
-        return Stream.of("/fib/-1", "/fib/abc", "/fib/46", "/fib/99999999999999999999", "/fib/", "/fib/1.5",
-                "/sleep/-5", "/sleep/60001", "/sleep/x", "/sleep/4294967296", "/sleep/+1");
-    }
-
     @Test
     void unknownPathIs404() throws IOException {
-        assertThat(RawHttp.get(address, "/nope").status()).isEqualTo(404);
-        assertThat(RawHttp.get(address, "/fib").status()).isEqualTo(404);
+        assertThat(RawHttp.get(address(), "/nope").status()).isEqualTo(404);
+        assertThat(RawHttp.get(address(), "/fib").status()).isEqualTo(404);
     }
 
     @Test
     void wrongMethodIs405WithAllow() throws IOException {
-        RawHttp.Reply reply = RawHttp.exchange(address, "DELETE /fib/3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        RawHttp.Reply reply = RawHttp.exchange(address(), "DELETE /fib/3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
         assertThat(reply.status()).isEqualTo(405);
         assertThat(reply.header("Allow")).contains("GET");
-        RawHttp.Reply root = RawHttp.exchange(address, "PUT / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        RawHttp.Reply root = RawHttp.exchange(address(), "PUT / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         assertThat(root.status()).isEqualTo(405);
         assertThat(root.header("Allow")).contains("POST");
     }
 
     @Test
     void headHasHeadersButNoBody() throws IOException {
-        try (RawHttp http = new RawHttp(address)) {
+        try (RawHttp http = new RawHttp(address())) {
             http.send("HEAD / HTTP/1.1\r\nHost: t\r\n\r\n");
             RawHttp.Reply head = http.readHead();
             assertThat(head.status()).isEqualTo(200);
@@ -162,7 +121,7 @@ public abstract class ConformanceSuite {
 
     @Test
     void postEchoesAContentLengthBody() throws IOException {
-        RawHttp.Reply reply = RawHttp.exchange(address,
+        RawHttp.Reply reply = RawHttp.exchange(address(),
                 "POST / HTTP/1.1\r\nHost: t\r\nContent-Type: text/plain\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world");
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.text()).isEqualTo("hello world");
@@ -171,7 +130,7 @@ public abstract class ConformanceSuite {
 
     @Test
     void postEchoesAChunkedBody() throws IOException {
-        RawHttp.Reply reply = RawHttp.exchange(address,
+        RawHttp.Reply reply = RawHttp.exchange(address(),
                 "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
                         + "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n");
         assertThat(reply.status()).isEqualTo(200);
@@ -180,7 +139,7 @@ public abstract class ConformanceSuite {
 
     @Test
     void expectContinueGets100ThenTheAnswer() throws IOException {
-        try (RawHttp http = new RawHttp(address)) {
+        try (RawHttp http = new RawHttp(address())) {
             http.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
             RawHttp.Reply interim = http.read();
             assertThat(interim.status()).isEqualTo(100);
@@ -195,7 +154,7 @@ public abstract class ConformanceSuite {
 
     @Test
     void keepAliveServesManyRequestsOnOneConnection() throws IOException {
-        try (RawHttp http = new RawHttp(address)) {
+        try (RawHttp http = new RawHttp(address())) {
             for (int i = 0; i < 5; i++) {
                 http.send("GET /fib/" + i + " HTTP/1.1\r\nHost: t\r\n\r\n");
                 RawHttp.Reply reply = http.read();
@@ -207,7 +166,7 @@ public abstract class ConformanceSuite {
 
     @Test
     void connectionCloseIsHonoured() throws IOException {
-        try (RawHttp http = new RawHttp(address)) {
+        try (RawHttp http = new RawHttp(address())) {
             http.send("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
             RawHttp.Reply reply = http.read();
             assertThat(reply.header("Connection")).isEqualToIgnoringCase("close");
@@ -217,13 +176,13 @@ public abstract class ConformanceSuite {
 
     @Test
     void http10ClosesUnlessAskedToKeepAlive() throws IOException {
-        try (RawHttp http = new RawHttp(address)) {
+        try (RawHttp http = new RawHttp(address())) {
             http.send("GET / HTTP/1.0\r\n\r\n");
             RawHttp.Reply reply = http.read();
             assertThat(reply.status()).isEqualTo(200);
             assertThat(http.closedByServer()).isTrue();
         }
-        try (RawHttp http = new RawHttp(address)) {
+        try (RawHttp http = new RawHttp(address())) {
             http.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
             RawHttp.Reply reply = http.read();
             assertThat(reply.header("Connection")).isEqualToIgnoringCase("keep-alive");
@@ -234,7 +193,7 @@ public abstract class ConformanceSuite {
 
     @Test
     void pipelinedRequestsAreAnsweredInOrder() throws IOException {
-        try (RawHttp http = new RawHttp(address)) {
+        try (RawHttp http = new RawHttp(address())) {
             http.send("GET /sleep/30 HTTP/1.1\r\nHost: t\r\n\r\n"
                     + "GET /fib/7 HTTP/1.1\r\nHost: t\r\n\r\n"
                     + "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
@@ -247,83 +206,153 @@ public abstract class ConformanceSuite {
 
     @Test
     void bareLfLineEndingsAreAccepted() throws IOException {
-        RawHttp.Reply reply = RawHttp.exchange(address, "GET /fib/5 HTTP/1.1\nHost: t\nConnection: close\n\n");
+        RawHttp.Reply reply = RawHttp.exchange(address(), "GET /fib/5 HTTP/1.1\nHost: t\nConnection: close\n\n");
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.text()).isEqualTo("5\n");
     }
 
-    // ---- malformed input ----------------------------------------------------------------------------
+    // ---- where it listens ---------------------------------------------------------------------------
 
-    /** One shared list: a raw request and the status every engine answers it with. */
-    protected static Stream<Arguments> malformed() {
-        String longTarget = "/" + "a".repeat(9000);
-        String bigHeader = "X-Big: " + "b".repeat(17_000) + "\r\n";
-        StringBuilder manyHeaders = new StringBuilder();
-        for (int i = 0; i < 101; i++) manyHeaders.append("X-H").append(i).append(": v\r\n");
-        return Stream.of(
-                Arguments.of("garbage request line", "THIS IS NOT HTTP\r\n\r\n", 400),
-                Arguments.of("binary garbage", "\u0001\u0002\u0003\u0004 \u0005\r\n\r\n", 400),
-                Arguments.of("missing version", "GET /\r\nHost: t\r\n\r\n", 400),
-                Arguments.of("malformed version", "GET / HTTP/one\r\nHost: t\r\n\r\n", 400),
-                Arguments.of("unsupported version", "GET / HTTP/9.9\r\nHost: t\r\n\r\n", 505),
-                Arguments.of("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
-                Arguments.of("missing Host on HTTP/1.1", "GET / HTTP/1.1\r\n\r\n", 400),
-                Arguments.of("two Host headers", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
-                Arguments.of("NUL in a header value", "GET / HTTP/1.1\r\nHost: t\r\nX-A: a\u0000b\r\n\r\n", 400),
-                Arguments.of("control character in a header value", "GET / HTTP/1.1\r\nHost: t\r\nX-A: a\u0007b\r\n\r\n", 400),
-                Arguments.of("obs-fold", "GET / HTTP/1.1\r\nHost: t\r\nX-A: a\r\n b\r\n\r\n", 400),
-                Arguments.of("space before colon", "GET / HTTP/1.1\r\nHost : t\r\n\r\n", 400),
-                Arguments.of("Content-Length with a sign", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: +3\r\n\r\nabc", 400),
-                Arguments.of("negative Content-Length", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: -3\r\n\r\nabc", 400),
-                Arguments.of("Content-Length with non-digits", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3a\r\n\r\nabc", 400),
-                Arguments.of("Content-Length with inner spaces", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1 2\r\n\r\nabc", 400),
-                Arguments.of("two different Content-Lengths", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
-                Arguments.of("Content-Length and Transfer-Encoding", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 400),
-                Arguments.of("unknown Transfer-Encoding", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-                Arguments.of("malformed chunk size", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400),
-                Arguments.of("request line too long", "GET " + longTarget + " HTTP/1.1\r\nHost: t\r\n\r\n", 414),
-                Arguments.of("header section too large", "GET / HTTP/1.1\r\nHost: t\r\n" + bigHeader + "\r\n", 431),
-                Arguments.of("too many header fields", "GET / HTTP/1.1\r\nHost: t\r\n" + manyHeaders + "\r\n", 431),
-                Arguments.of("body too large", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1048577\r\n\r\n", 413),
-                Arguments.of("unsupported expectation", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: teapot\r\n\r\nabc", 417));
+    /** By default an engine binds loopback only: other machines (and this one's other addresses) cannot reach it. */
+    @Test
+    void itListensOnLoopbackOnlyByDefault() throws IOException {
+        assertThat(config().host()).as("the kit's config keeps the default host").isEqualTo(EngineConfig.DEFAULT_HOST);
+        assertThat(defaultServer().address().getAddress().isLoopbackAddress()).as("the bound address").isTrue();
+        List<InetAddress> others = NetworkInterface.networkInterfaces().filter(ConformanceSuite::isUp)
+                .flatMap(NetworkInterface::inetAddresses).filter(a -> !a.isLoopbackAddress() && !a.isLinkLocalAddress()).toList();
+        for (InetAddress other : others) {
+            assertThatThrownBy(() -> {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(other, defaultServer().port()), 2000);
+                }
+            }).as("not reachable on " + other.getHostAddress()).isInstanceOf(IOException.class);
+        }
     }
 
-    @ParameterizedTest(name = "{0} -> {2}")
-    @MethodSource("malformed")
-    void malformedRequestsGetTheRightStatusAndTheServerKeepsServing(String name, String request, int status) throws IOException {
-        try (RawHttp http = new RawHttp(address)) {
-            http.send(request);
-            RawHttp.Reply reply = http.read();
-            assertThat(reply.status()).as(name).isEqualTo(status);
-            assertThat(reply.text()).as("a short reason, no stack trace").doesNotContain("Exception").doesNotContain("\tat ");
-            assertThat(reply.text().length()).isLessThan(200);
-            assertThat(http.closedByServer()).as("the connection is closed after a refusal").isTrue();
+    private static boolean isUp(NetworkInterface nic) {
+        try {
+            return nic.isUp();
+        } catch (java.net.SocketException e) {
+            return false;
         }
-        assertThat(RawHttp.get(address, "/fib/10").text()).as("still serving after: " + name).isEqualTo("55\n");
     }
 
     // ---- shutdown -----------------------------------------------------------------------------------
 
+    /**
+     * A quick request with a slow one pipelined behind it. Once the quick one is answered, the slow one has
+     * reached the server (it was sent first, on the same connection): it was received, so close() must
+     * answer it. This works whatever process the server runs in, with no guess at timing.
+     */
+    private static String quickThen(String slowPath) {
+        return "GET /fib/1 HTTP/1.1\r\nHost: t\r\n\r\nGET " + slowPath + " HTTP/1.1\r\nHost: t\r\n\r\n";
+    }
+
     @Test
     void closeFinishesAnInFlightRequestThenStopsListening() throws Exception {
-        RunningServer own = engine().start(config(), Application.experiment());
-        InetSocketAddress ownAddress = new InetSocketAddress("127.0.0.1", own.port());
+        RunningServer own = startOwn(config().limits(), Application.experiment());
+        InetSocketAddress ownAddress = loopback(own);
         try (RawHttp http = new RawHttp(ownAddress)) {
-            http.send("GET /sleep/400 HTTP/1.1\r\nHost: t\r\n\r\n");
-            // Give the server time to take the request before shutdown begins.
-            Thread.sleep(150);
+            http.send(quickThen("/sleep/400"));
+            assertThat(http.read().text()).as("the quick request").isEqualTo("1\n");
             CompletableFuture<Void> closing = CompletableFuture.runAsync(own::close);
             RawHttp.Reply reply = http.read();
-            assertThat(reply.status()).as("the accepted request is answered").isEqualTo(200);
+            assertThat(reply.status()).as("the received request is answered").isEqualTo(200);
             assertThat(reply.text()).isEqualTo("400\n");
+            assertThat(reply.header("Connection")).as("and the connection ends with it").isEqualToIgnoringCase("close");
             closing.get(30, TimeUnit.SECONDS);
         } finally {
             own.close();
         }
+        own.close(); // idempotent
         assertThatThrownBy(() -> {
             try (Socket s = new Socket()) {
                 s.connect(ownAddress, 2000);
             }
         }).as("no longer listening").isInstanceOf(ConnectException.class);
+    }
+
+    /**
+     * A burst of connections, some with a request in flight when close() begins: each of those is answered.
+     * (A connection still in the kernel's backlog was never accepted, and may be reset.)
+     */
+    @Test
+    void closeAnswersEveryRequestItHadReceived() throws Exception {
+        RunningServer own = startOwn(config().limits(), Application.experiment());
+        int burst = 6;
+        long[] quickAnsweredAt = new long[burst];
+        Object[] outcomes = new Object[burst];
+        CountDownLatch firstAnswer = new CountDownLatch(1);
+        List<Thread> clients = new ArrayList<>();
+        long closeBegan;
+        try {
+            for (int i = 0; i < burst; i++) {
+                RawHttp http = new RawHttp(loopback(own), 15_000).send(quickThen("/sleep/300"));
+                int id = i;
+                clients.add(Thread.ofPlatform().name("kit-burst-" + i).start(() -> {
+                    try (http) {
+                        http.read();
+                        quickAnsweredAt[id] = System.nanoTime();
+                        firstAnswer.countDown();
+                        outcomes[id] = http.read();
+                    } catch (IOException e) {
+                        outcomes[id] = e;
+                    }
+                }));
+            }
+            assertThat(firstAnswer.await(15, TimeUnit.SECONDS)).as("a request in flight").isTrue();
+            closeBegan = System.nanoTime();
+            own.close();
+            for (Thread client : clients) assertThat(client.join(Duration.ofSeconds(15))).as(client.getName() + " finished").isTrue();
+        } finally {
+            own.close();
+        }
+        int inFlight = 0;
+        for (int i = 0; i < burst; i++) {
+            if (quickAnsweredAt[i] != 0 && quickAnsweredAt[i] - closeBegan < 0) {
+                inFlight++;
+                assertThat(outcomes[i]).as("connection " + i + " had its slow request in flight, so it is answered")
+                        .isInstanceOfSatisfying(RawHttp.Reply.class, r -> assertThat(r.text()).isEqualTo("300\n"));
+            }
+            if (outcomes[i] instanceof RawHttp.Reply reply) assertThat(reply.status()).as("any answer is the real one").isEqualTo(200);
+        }
+        assertThat(inFlight).as("requests in flight when close() began").isPositive();
+    }
+
+    @Test
+    void closeClosesIdleKeepAliveConnectionsAtOnce() throws Exception {
+        RunningServer own = startOwn(config().limits(), Application.experiment());
+        try (RawHttp http = new RawHttp(loopback(own), 15_000)) {
+            assertThat(http.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n").read().status()).isEqualTo(200);
+            long start = System.nanoTime();
+            own.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("an idle connection does not hold close() for the drain timeout")
+                    .isLessThan(config().limits().drainTimeout().dividedBy(2));
+            assertThat(http.closedByServer()).as("the idle connection is closed").isTrue();
+        } finally {
+            own.close();
+        }
+    }
+
+    /** Work still running at the drain timeout is cut off, and close() still releases every thread and socket. */
+    @Test
+    void closeForcesWhatIsStillBusyAfterTheDrainTimeoutAndReleasesEverything() throws Exception {
+        ResourceProbe.Snapshot before = resources();
+        Limits limits = config().limits().withDrainTimeout(Duration.ofSeconds(1));
+        RunningServer own = startOwn(limits, Application.experiment());
+        try (RawHttp http = new RawHttp(loopback(own), 15_000)) {
+            http.send(quickThen("/sleep/20000"));
+            assertThat(http.read().text()).as("the quick request").isEqualTo("1\n");
+            long start = System.nanoTime();
+            own.close();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("close() returns after the drain timeout")
+                    .isLessThan(limits.drainTimeout().plusSeconds(5));
+            assertThatThrownBy(http::read).as("the request cut off has no answer").isInstanceOf(IOException.class);
+        } finally {
+            own.close();
+        }
+        if (ResourceProbe.available()) {
+            ResourceProbe.awaitBackTo(before, this::resources, 0, Duration.ofSeconds(15), "after a forced close()");
+        }
     }
 }

@@ -80,6 +80,23 @@ public final class RawHttp implements Closeable {
         return socket;
     }
 
+    /** Changes how long a read waits before it fails with {@link SocketTimeoutException}. */
+    public RawHttp timeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        return this;
+    }
+
+    /** Half-closes: the server sees the end of the request stream, and can still answer. */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
+    /** Closes abruptly, as a crashing client does: SO_LINGER 0 makes the close send a reset, not a FIN. */
+    public void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     /** Reads one response; a HEAD response has no body whatever its Content-Length says. */
     public Reply read() throws IOException {
         return read(false);

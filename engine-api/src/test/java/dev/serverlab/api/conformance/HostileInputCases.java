@@ -1,0 +1,283 @@
+package dev.serverlab.api.conformance;
+
+import dev.serverlab.api.RunningServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Bytes a server must refuse, each with one status on every engine, and the limits to the byte: one shared
+ * list ({@link #malformed()} on the default limits, {@link #overLimits()} on {@link #SMALL_LIMITS}). After
+ * each refusal the connection is closed, the body is a short line of text that echoes nothing of the
+ * request, and the same server answers the next good request.
+ */
+public abstract class HostileInputCases extends ServersUnderTest {
+
+    /** A token no answer may contain: refusals must not echo request data. */
+    private static final String MARKER = "qzx7marker";
+
+    // ---- malformed requests, default limits ---------------------------------------------------------
+
+    /** One shared list: a raw request and the status every engine answers it with. */
+    protected static Stream<Arguments> malformed() {
+        String longTarget = "/" + "a".repeat(9000);
+        String bigHeader = "X-Big: " + "b".repeat(17_000) + "\r\n";
+        StringBuilder manyHeaders = new StringBuilder();
+        for (int i = 0; i < 101; i++) manyHeaders.append("X-H").append(i).append(": v\r\n");
+        return Stream.of(
+                // request line
+                Arguments.of("garbage request line", "THIS IS NOT HTTP\r\n\r\n", 400),
+                Arguments.of("binary garbage", "\u0001\u0002\u0003\u0004 \u0005\r\n\r\n", 400),
+                Arguments.of("TLS hello on the HTTP port", "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003\r\n\r\n", 400),
+                Arguments.of("missing version", "GET /\r\nHost: t\r\n\r\n", 400),
+                Arguments.of("malformed version", "GET / HTTP/one\r\nHost: t\r\n\r\n", 400),
+                Arguments.of("lower-case version", "GET / http/1.1\r\nHost: t\r\n\r\n", 400),
+                Arguments.of("two spaces in the request line", "GET  / HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+                Arguments.of("tab as separator", "GET\t/ HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+                Arguments.of("NUL in the target", "GET /a\u0000b HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+                Arguments.of("target not a path", "GET fib/3 HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+                Arguments.of("unsupported version", "GET / HTTP/9.9\r\nHost: t\r\n\r\n", 505),
+                Arguments.of("HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),
+                Arguments.of("bare CR as a line end", "GET / HTTP/1.1\rHost: t\r\n\r\n", 400),
+                // header fields
+                Arguments.of("missing Host on HTTP/1.1", "GET / HTTP/1.1\r\n\r\n", 400),
+                Arguments.of("two Host headers", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+                Arguments.of("NUL in a header value", "GET / HTTP/1.1\r\nHost: t\r\nX-A: a\u0000b\r\n\r\n", 400),
+                Arguments.of("NUL in a header name", "GET / HTTP/1.1\r\nHost: t\r\nX\u0000A: b\r\n\r\n", 400),
+                Arguments.of("control character in a header value", "GET / HTTP/1.1\r\nHost: t\r\nX-A: a\u0007b\r\n\r\n", 400),
+                Arguments.of("DEL in a header value", "GET / HTTP/1.1\r\nHost: t\r\nX-A: a\u007fb\r\n\r\n", 400),
+                Arguments.of("obs-fold", "GET / HTTP/1.1\r\nHost: t\r\nX-A: a\r\n b\r\n\r\n", 400),
+                Arguments.of("space before colon", "GET / HTTP/1.1\r\nHost : t\r\n\r\n", 400),
+                Arguments.of("tab before colon", "GET / HTTP/1.1\r\nHost: t\r\nX-A\t: b\r\n\r\n", 400),
+                Arguments.of("header line without colon", "GET / HTTP/1.1\r\nHost: t\r\nNoColonHere\r\n\r\n", 400),
+                Arguments.of("empty header name", "GET / HTTP/1.1\r\nHost: t\r\n: b\r\n\r\n", 400),
+                // framing and smuggling
+                Arguments.of("Content-Length with a sign", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: +3\r\n\r\nabc", 400),
+                Arguments.of("negative Content-Length", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: -3\r\n\r\nabc", 400),
+                Arguments.of("Content-Length with non-digits", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3a\r\n\r\nabc", 400),
+                Arguments.of("hexadecimal Content-Length", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0x3\r\n\r\nabc", 400),
+                Arguments.of("Content-Length with inner spaces", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1 2\r\n\r\nabc", 400),
+                Arguments.of("empty Content-Length", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: \r\n\r\nabc", 400),
+                Arguments.of("overflowing Content-Length", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\nabc", 400),
+                Arguments.of("two different Content-Lengths", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),
+                Arguments.of("a Content-Length list that disagrees", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3, 4\r\n\r\nabcd", 400),
+                Arguments.of("Content-Length and Transfer-Encoding", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 400),
+                Arguments.of("Transfer-Encoding on HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 400),
+                Arguments.of("unknown Transfer-Encoding before chunked", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+                Arguments.of("Transfer-Encoding without chunked", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+                Arguments.of("chunked not the last coding", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+                Arguments.of("chunked twice", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+                Arguments.of("malformed chunk size", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400),
+                Arguments.of("chunk longer than its size", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n", 400),
+                Arguments.of("chunk size beyond the body limit", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\nabc", 413),
+                Arguments.of("unsupported expectation", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nExpect: teapot\r\n\r\nabc", 417),
+                // sizes at the default limits
+                Arguments.of("request line too long", "GET " + longTarget + " HTTP/1.1\r\nHost: t\r\n\r\n", 414),
+                Arguments.of("header section too large", "GET / HTTP/1.1\r\nHost: t\r\n" + bigHeader + "\r\n", 431),
+                Arguments.of("too many header fields", "GET / HTTP/1.1\r\nHost: t\r\n" + manyHeaders + "\r\n", 431),
+                Arguments.of("body too large", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1048577\r\n\r\n", 413));
+    }
+
+    @ParameterizedTest(name = "{0} -> {2}")
+    @MethodSource("malformed")
+    void malformedRequestsGetTheRightStatusAndTheServerKeepsServing(String name, String request, int status) throws IOException {
+        assertRefused(address(), name, request, status);
+        assertStillServing(address(), name);
+    }
+
+    // ---- limits to the byte, on the small-limits server ----------------------------------------------
+
+    /** Each limit at its value (served), one byte over, and far over (refused). Sizes follow {@link #SMALL_LIMITS}. */
+    protected static Stream<Arguments> overLimits() {
+        int line = SMALL_LIMITS.maxRequestLineBytes();
+        int headers = SMALL_LIMITS.maxHeaderBytes();
+        int count = SMALL_LIMITS.maxHeaderCount();
+        int body = (int) SMALL_LIMITS.maxBodyBytes();
+        return Stream.of(
+                Arguments.of("request line at the limit", requestLine(line) + "Host: t\r\n\r\n", 200),
+                Arguments.of("request line one byte over", requestLine(line + 1) + "Host: t\r\n\r\n", 414),
+                Arguments.of("request line far over", requestLine(line * 16) + "Host: t\r\n\r\n", 414),
+                Arguments.of("header bytes at the limit", "GET / HTTP/1.1\r\n" + headerBytes(headers) + "\r\n", 200),
+                Arguments.of("header bytes one over", "GET / HTTP/1.1\r\n" + headerBytes(headers + 1) + "\r\n", 431),
+                Arguments.of("header bytes far over", "GET / HTTP/1.1\r\n" + headerBytes(headers * 16) + "\r\n", 431),
+                Arguments.of("header count at the limit", "GET / HTTP/1.1\r\n" + headerCount(count) + "\r\n", 200),
+                Arguments.of("header count one over", "GET / HTTP/1.1\r\n" + headerCount(count + 1) + "\r\n", 431),
+                Arguments.of("header count far over (small fields)", "GET / HTTP/1.1\r\nHost: t\r\n" + "a:\r\n".repeat(100) + "\r\n", 431),
+                Arguments.of("body at the limit", post(body), 200),
+                Arguments.of("body one byte over", post(body + 1), 413),
+                Arguments.of("body far over", post(body * 16), 413),
+                Arguments.of("chunked body at the limit", chunked(body), 200),
+                Arguments.of("chunked body one byte over", chunked(body + 1), 413),
+                Arguments.of("chunked body far over", chunked(body * 16), 413),
+                Arguments.of("body over the limit announced with Expect: 100-continue",
+                        "POST / HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: " + (body + 1) + "\r\n\r\n", 413));
+    }
+
+    @ParameterizedTest(name = "{0} -> {2}")
+    @MethodSource("overLimits")
+    void limitsHoldToTheByte(String name, String request, int status) throws IOException {
+        if (status == 200) {
+            try (RawHttp http = new RawHttp(smallLimitsAddress())) {
+                RawHttp.Reply reply = http.send(request).read();
+                assertThat(reply.status()).as(name).isEqualTo(200);
+                if (request.startsWith("POST")) {
+                    assertThat(reply.body()).as("the body is echoed whole").hasSize((int) SMALL_LIMITS.maxBodyBytes());
+                }
+            }
+        } else {
+            assertRefused(smallLimitsAddress(), name, request, status);
+        }
+        assertStillServing(smallLimitsAddress(), name);
+    }
+
+    /** "GET /?aaa HTTP/1.1" of exactly {@code length} bytes, with its CRLF. */
+    static String requestLine(int length) {
+        return "GET /?" + "a".repeat(length - "GET /? HTTP/1.1".length()) + " HTTP/1.1\r\n";
+    }
+
+    /** Header lines with Host first whose bytes, each line with its CRLF, add up to exactly {@code bytes}. */
+    static String headerBytes(int bytes) {
+        String host = "Host: t\r\n";
+        return host + "X-Fill: " + "b".repeat(bytes - host.length() - "X-Fill: \r\n".length()) + "\r\n";
+    }
+
+    /** Exactly {@code count} header fields, Host first. */
+    static String headerCount(int count) {
+        StringBuilder s = new StringBuilder("Host: t\r\n");
+        for (int i = 1; i < count; i++) s.append("X-H").append(i).append(": v\r\n");
+        return s.toString();
+    }
+
+    static String post(int bodyBytes) {
+        return "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: " + bodyBytes + "\r\n\r\n" + "p".repeat(bodyBytes);
+    }
+
+    static String chunked(int bodyBytes) {
+        StringBuilder s = new StringBuilder("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+        for (int left = bodyBytes; left > 0; left -= 500) {
+            int n = Math.min(500, left);
+            s.append(Integer.toHexString(n)).append("\r\n").append("c".repeat(n)).append("\r\n");
+        }
+        return s.append("0\r\n\r\n").toString();
+    }
+
+    // ---- the workload's parameters ------------------------------------------------------------------
+
+    @ParameterizedTest
+    @MethodSource
+    void badWorkloadParametersGet400(String path) throws IOException {
+        RawHttp.Reply reply = RawHttp.get(address(), path);
+        assertThat(reply.status()).as(path).isEqualTo(400);
+        assertThat(reply.text()).endsWith("\n").doesNotContain("Exception").hasLineCount(1);
+    }
+
+    static Stream<String> badWorkloadParametersGet400() {
+        return Stream.of("/fib/-1", "/fib/abc", "/fib/46", "/fib/99999999999999999999", "/fib/", "/fib/1.5",
+                "/fib/2147483647", "/fib/2147483648", "/fib/4294967341", "/fib/-2147483648", "/fib/+5", "/fib/0x10",
+                "/fib/1e1", "/fib/%34%35", "/fib/%EF%BC%93", "/fib/1/2", "/fib/-0",
+                "/sleep/-5", "/sleep/60001", "/sleep/x", "/sleep/4294967296", "/sleep/+1", "/sleep/",
+                "/sleep/99999999999999999999", "/sleep/9223372036854775807", "/sleep/1.5", "/sleep/1e9");
+    }
+
+    /** With {@link #SMALL_LIMITS}' 1 s deadline, a 5 s wait is refused rather than waited for. */
+    @Test
+    void workLongerThanTheRequestDeadlineGets503() throws IOException {
+        long start = System.nanoTime();
+        RawHttp.Reply reply = RawHttp.get(smallLimitsAddress(), "/sleep/5000");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(reply.status()).as("a wait past the deadline").isEqualTo(503);
+        assertThat(reply.text()).doesNotContain("Exception").hasLineCount(1);
+        assertThat(took).as("answered at the deadline or sooner, not after the wait").isLessThan(Duration.ofSeconds(4));
+        assertThat(RawHttp.get(smallLimitsAddress(), "/sleep/50").text()).as("a wait within the deadline").isEqualTo("50\n");
+    }
+
+    // ---- what an error answer may contain ---------------------------------------------------------------
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource
+    void errorAnswersEchoNothingOfTheRequest(String name, String request, int status) throws IOException {
+        try (RawHttp http = new RawHttp(address())) {
+            RawHttp.Reply reply = http.send(request).read();
+            assertThat(reply.status()).as(name).isEqualTo(status);
+            assertThat(reply.text()).as("the body").doesNotContainIgnoringCase(MARKER);
+            assertThat(reply.headers().values()).as("the headers").noneMatch(v -> v.toLowerCase(Locale.ROOT).contains(MARKER));
+            assertThat(reply.header("Content-Type")).startsWith("text/plain");
+        }
+    }
+
+    static Stream<Arguments> errorAnswersEchoNothingOfTheRequest() {
+        return Stream.of(
+                Arguments.of("bad workload parameter", "GET /fib/" + MARKER + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 400),
+                Arguments.of("unknown path", "GET /" + MARKER + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 404),
+                Arguments.of("wrong method", "DELETE /fib/" + MARKER + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 405),
+                Arguments.of("unsupported version", "GET /" + MARKER + " HTTP/9.9\r\nHost: t\r\n\r\n", 505),
+                Arguments.of("bad method", MARKER + "( / HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+                Arguments.of("control character in a value", "GET / HTTP/1.1\r\nHost: t\r\nX-A: " + MARKER + "\u0001\r\n\r\n", 400),
+                Arguments.of("bad Content-Length", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: " + MARKER + "\r\n\r\n", 400),
+                Arguments.of("unknown transfer coding", "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + MARKER + ", chunked\r\n\r\n", 501),
+                Arguments.of("unknown expectation", "POST / HTTP/1.1\r\nHost: t\r\nExpect: " + MARKER + "\r\nContent-Length: 1\r\n\r\nx", 417));
+    }
+
+    /** An application that throws, in any of its steps, costs one 500 with nothing of the exception in it. */
+    @Test
+    void anApplicationThatThrowsGets500WithNoDetailAndTheServerKeepsServing() throws Exception {
+        try (RunningServer own = startOwn(config().limits(), new ThrowingApplication())) {
+            for (String path : new String[] {"/throw/handle", "/throw/compute", "/throw/sleep"}) {
+                RawHttp.Reply reply = RawHttp.get(loopback(own), path);
+                assertThat(reply.status()).as(path).isEqualTo(500);
+                assertThat(reply.text()).as(path).doesNotContain(ThrowingApplication.SECRET).doesNotContain("Exception")
+                        .doesNotContain("\tat ").hasLineCount(1);
+            }
+            assertStillServing(loopback(own), "an application that threw");
+        }
+    }
+
+    // ---- a request line that never ends ----------------------------------------------------------------
+
+    /** The server refuses once the line passes its limit and closes: it does not read on without bound. */
+    @Test
+    void anEndlessRequestLineIsCutOff() throws Exception {
+        RawHttp http = new RawHttp(smallLimitsAddress());
+        http.send("GET /");
+        try (Flood flood = Flood.start(http.socket(), "a".getBytes(StandardCharsets.US_ASCII), Flood.mebibytes(64))) {
+            try {
+                assertThat(http.read().status()).as("the answer, if it arrives before the reset").isEqualTo(414);
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("no answer and no close within 10 s", e);
+            } catch (IOException resetFirst) {
+                // A reset may overtake the 414 while the flood still writes: a clean close, which HTTP allows.
+            }
+            assertThat(flood.awaitEnd(Duration.ofSeconds(20))).as("the server closed the connection").isTrue();
+            assertThat(flood.cutOffByServer()).as("the flood ended with a failed write").isTrue();
+            assertThat(flood.written()).as("bytes the client could send before the server stopped reading").isLessThan(Flood.mebibytes(48));
+        } finally {
+            http.close();
+        }
+        assertStillServing(smallLimitsAddress(), "an endless request line");
+    }
+
+    // ---- shared checks -------------------------------------------------------------------------------------
+
+    /** {@code request} gets {@code status} with a short text reason, then the server closes the connection. */
+    static void assertRefused(InetSocketAddress address, String name, String request, int status) throws IOException {
+        try (RawHttp http = new RawHttp(address)) {
+            http.send(request);
+            RawHttp.Reply reply = http.read();
+            assertThat(reply.status()).as(name).isEqualTo(status);
+            assertThat(reply.text()).as("a short reason, no stack trace").doesNotContain("Exception").doesNotContain("\tat ");
+            assertThat(reply.text().length()).as("a short reason").isLessThan(200);
+            assertThat(http.closedByServer()).as("the connection is closed after a refusal").isTrue();
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.serverlab.api.conformance;
+
+import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.Limits;
+import dev.serverlab.api.RunningServer;
+import dev.serverlab.api.ServerEngine;
+import dev.serverlab.api.app.Application;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The servers the conformance kit talks to: the engine under test with the default {@link Limits}, and a
+ * second one with {@link #SMALL_LIMITS}, so that the limit and timeout cases run in bytes and seconds
+ * rather than megabytes and minutes. Both run for the whole class; tests that stop a server start their own.
+ *
+ * <p>The kit is split by concern over a chain of abstract classes, each in its own file:
+ * <pre>
+ *   ServersUnderTest ◄── HostileInputCases ◄── ClientFaultCases ◄── ConformanceSuite ◄── your engine's test
+ *   (the servers)        (bad bytes, limits)   (slow, vanishing,     (routes, keep-alive,
+ *                                                resetting clients)    shutdown)
+ * </pre>
+ * An engine extends {@link ConformanceSuite} and runs all of them.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class ServersUnderTest {
+
+    /**
+     * The second server's limits: small sizes, and timeouts of a second or two. Every other limit keeps its
+     * default. Tests derive their byte counts from these values.
+     */
+    public static final Limits SMALL_LIMITS = Limits.DEFAULTS
+            .withMaxRequestLineBytes(256)
+            .withMaxHeaderBytes(512)
+            .withMaxHeaderCount(8)
+            .withMaxBodyBytes(1024)
+            .withHeaderReadTimeout(Duration.ofSeconds(1))
+            .withIdleTimeout(Duration.ofSeconds(2))
+            .withRequestDeadline(Duration.ofSeconds(1))
+            .withDrainTimeout(Duration.ofSeconds(2));
+
+    protected abstract ServerEngine engine();
+
+    /** The config the suite's server runs with: loopback, an ephemeral port. */
+    protected EngineConfig config() {
+        return EngineConfig.ephemeral();
+    }
+
+    /** The config of the second server: {@link #config()} with {@link #SMALL_LIMITS}. */
+    protected EngineConfig smallLimitsConfig() {
+        return config().withLimits(SMALL_LIMITS);
+    }
+
+    private RunningServer server;
+    private RunningServer smallServer;
+    private InetSocketAddress address;
+    private InetSocketAddress smallAddress;
+
+    @BeforeAll
+    void startServer() throws IOException {
+        server = engine().start(config(), Application.experiment());
+        address = loopback(server);
+        smallServer = engine().start(smallLimitsConfig(), Application.experiment());
+        smallAddress = loopback(smallServer);
+    }
+
+    @AfterAll
+    void stopServer() {
+        if (server != null) server.close();
+        if (smallServer != null) smallServer.close();
+    }
+
+    /** The server with default limits, as the engine started it. */
+    protected RunningServer defaultServer() {
+        return server;
+    }
+
+    /** The server with default limits. */
+    protected InetSocketAddress address() {
+        return address;
+    }
+
+    /** The server with {@link #SMALL_LIMITS}. */
+    protected InetSocketAddress smallLimitsAddress() {
+        return smallAddress;
+    }
+
+    /** A server of this engine with other limits, for a test that stops it; the caller closes it. */
+    protected RunningServer startOwn(Limits limits, Application application) throws IOException {
+        return engine().start(config().withLimits(limits), application);
+    }
+
+    protected static InetSocketAddress loopback(RunningServer server) {
+        return new InetSocketAddress("127.0.0.1", server.port());
+    }
+
+    /** The server at {@code address} answers a good request correctly: it survived whatever came before. */
+    protected static void assertStillServing(InetSocketAddress address, String after) throws IOException {
+        RawHttp.Reply reply = RawHttp.get(address, "/fib/10");
+        assertThat(reply.status()).as("still serving after: " + after).isEqualTo(200);
+        assertThat(reply.text()).as("still serving after: " + after).isEqualTo("55\n");
+    }
+}
