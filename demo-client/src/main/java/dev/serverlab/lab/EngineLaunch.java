@@ -27,6 +27,11 @@ final class EngineLaunch {
         if (selection.loops != null) add(args, "--loops", selection.loops);
         Integer max = maxConnections != null ? maxConnections : selection.maxConnections;
         if (max != null) add(args, "--max-connections", max);
+        if (selection.maxBody != null) add(args, "--max-body", selection.maxBody);
+        if (selection.idleTimeout != null) add(args, "--idle-timeout", selection.idleTimeout);
+        if (selection.headerTimeout != null) add(args, "--header-timeout", selection.headerTimeout);
+        if (selection.requestDeadline != null) add(args, "--request-deadline", selection.requestDeadline);
+        if (selection.drainTimeout != null) add(args, "--drain-timeout", selection.drainTimeout);
         if (selection.accessLog) args.add("--access-log");
         return ServerProcess.start(engine.name(), args, jvmArgs, Duration.ofSeconds(60));
     }

@@ -46,10 +46,6 @@ public final class EngineSelection {
     @Option(names = "--loops", paramLabel = "N", description = "Number of event loops, or Vert.x instances.")
     Integer loops;
 
-    @Option(names = "--max-connections", paramLabel = "N",
-            description = "Connections the engine keeps open at once (default 10000); c10k raises it for its runs.")
-    Integer maxConnections;
-
     @Option(names = "--access-log", description = "Print each connection accepted and each request served, with pid and thread.")
     boolean accessLog;
 
@@ -121,10 +117,6 @@ public final class EngineSelection {
         if (workers != null) {
             if (workers < 1) throw new ConfigException("--workers must be at least 1, not " + workers);
             config = config.withWorkers(workers);
-        }
-        if (maxConnections != null) {
-            if (maxConnections < 1) throw new ConfigException("--max-connections must be at least 1, not " + maxConnections);
-            config = config.withLimits(config.limits().withMaxConnections(maxConnections));
         }
         for (String[] option : modelOptions()) config = config.withOption(option[0], option[1]);
         return Engines.configure(chosen, config);
