@@ -15,6 +15,7 @@ import java.io.PrintWriter;
 @Command(name = "lab", mixinStandardHelpOptions = true, versionProvider = Lab.Version.class,
         description = "Serve, run and compare HTTP server engines, one per concurrency model.",
         subcommands = {EnginesCommand.class, ServeCommand.class, RunCommand.class, CompareCommand.class, PollCommand.class,
+                BenchCommand.class, C10kCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Lab {
 

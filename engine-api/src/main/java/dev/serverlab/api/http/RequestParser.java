@@ -221,7 +221,7 @@ public final class RequestParser {
         }
         if (sp2 == sp1 + 1) throw bad("empty request target");
         version = version(sp2 + 1);
-        method = ascii(0, sp1);
+        method = known(METHODS, 0, sp1);
         target = ascii(sp1 + 1, sp2);
         if (!(target.startsWith("/") || target.equals("*") && method.equals("OPTIONS") || isAbsoluteForm(target))) {
             throw bad("malformed request target");
@@ -252,7 +252,7 @@ public final class RequestParser {
             int b = line[i] & 0xFF; // bytes above 127 are obs-text, which a field value may carry
             if ((b < ' ' && b != '\t') || b == 127) throw bad("control character in a header field");
         }
-        headers.add(new Header(ascii(0, colon), new String(line, start, end - start, StandardCharsets.ISO_8859_1)));
+        headers.add(new Header(known(FIELD_NAMES, 0, colon), new String(line, start, end - start, StandardCharsets.ISO_8859_1)));
     }
 
     /** The position of the colon after a valid field name, or -1. */
@@ -421,6 +421,28 @@ public final class RequestParser {
 
     private String ascii(int from, int to) {
         return new String(line, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * The usual methods and field names, spelled as clients send them. A name that matches one exactly is
+     * shared instead of copied: a typical request then allocates about a third less (see RequestParserBenchmark).
+     */
+    private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
+    private static final String[] FIELD_NAMES = {"Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+            "Connection", "Content-Length", "Content-Type", "Transfer-Encoding", "Expect", "Cookie", "Cache-Control"};
+
+    /** The entry of {@code known} that the line's bytes {@code [from, to)} spell exactly, or a new string. */
+    private String known(String[] known, int from, int to) {
+        int n = to - from;
+        candidates:
+        for (String k : known) {
+            if (k.length() != n) continue;
+            for (int i = 0; i < n; i++) {
+                if (line[from + i] != k.charAt(i)) continue candidates;
+            }
+            return k;
+        }
+        return ascii(from, to);
     }
 
     private static boolean isAbsoluteForm(String target) {
