@@ -12,6 +12,7 @@ import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.AccessLog;
 import dev.serverlab.api.server.ApplicationErrors;
 import dev.serverlab.api.server.Exchange;
+import dev.serverlab.api.server.Steps;
 import dev.serverlab.nio.Connection.State;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -394,6 +395,12 @@ final class EventLoop implements Runnable {
                     }
                     case Reply.Sleep sleep -> {
                         exchange.markStarted();
+                        // A wait that would end past the deadline is refused now, as on the thread engines,
+                        // rather than left to the periodic sweep.
+                        if (Steps.exceedsDeadline(sleep, exchange, limits)) {
+                            respond(c, exchange, Steps.DEADLINE_EXCEEDED);
+                            return;
+                        }
                         long now = System.nanoTime();
                         if (c.deadlineAt == 0) c.deadlineAt = now + limits.requestDeadline().toNanos();
                         long wait = sleep.duration().compareTo(LONGEST_SLEEP) > 0 ? LONGEST_SLEEP.toNanos() : sleep.duration().toNanos();
