@@ -6,6 +6,7 @@ import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.Timing;
+import dev.serverlab.api.server.AcceptFailures;
 import dev.serverlab.api.server.AccessLog;
 import dev.serverlab.api.server.BlockingConnection;
 import dev.serverlab.api.server.Connections;
@@ -57,12 +58,12 @@ public final class BlockingEngine implements ServerEngine {
     }
 
     private static final class Server implements RunningServer {
-        private static final int ACCEPT_RETRY_MILLIS = 10;
         private final ServerSocket listener;
         private final EngineConfig config;
         private final Application application;
         private final Connections connections = new Connections();
         private final AccessLog accessLog;
+        private final AcceptFailures acceptFailures = new AcceptFailures();
         private final Thread thread;
         private final InetSocketAddress address;
         private volatile boolean closed;
@@ -83,22 +84,12 @@ public final class BlockingEngine implements ServerEngine {
                     socket = listener.accept();
                 } catch (IOException e) {
                     if (closed) return;
-                    // A failed accept is the client's problem (it reset first), or a shortage such as
-                    // "too many open files": pause briefly rather than spin on the same failure.
-                    pause();
+                    acceptFailures.failed(e);
                     continue;
                 }
                 accessLog.accepted(socket.getRemoteSocketAddress());
                 new BlockingConnection(socket, Timing.nowMicros(), application, CpuRunner.INLINE,
                         config.limits(), connections, accessLog).run();
-            }
-        }
-
-        private static void pause() {
-            try {
-                Thread.sleep(ACCEPT_RETRY_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
             }
         }
 

@@ -1,5 +1,6 @@
 package dev.serverlab.netty;
 
+import dev.serverlab.api.conformance.ConcurrencyShapes;
 import dev.serverlab.api.ServerEngine;
 
 class NettyConcurrencyTest extends ConcurrencyShapes {

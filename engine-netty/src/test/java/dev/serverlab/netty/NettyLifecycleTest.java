@@ -1,5 +1,6 @@
 package dev.serverlab.netty;
 
+import dev.serverlab.api.conformance.Wire;
 import dev.serverlab.api.ConfigException;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Engines;

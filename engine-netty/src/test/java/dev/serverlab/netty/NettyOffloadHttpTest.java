@@ -1,5 +1,7 @@
 package dev.serverlab.netty;
 
+import dev.serverlab.api.conformance.HttpContract;
+import dev.serverlab.api.conformance.Wire;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.ServerEngine;
 import org.junit.jupiter.api.Test;

@@ -9,6 +9,7 @@ import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.AccessLog;
+import dev.serverlab.api.server.AcceptFailures;
 import dev.serverlab.api.server.BlockingConnection;
 import dev.serverlab.api.server.Connections;
 import dev.serverlab.api.server.CpuRunner;
@@ -130,7 +131,7 @@ public final class ThreadPoolEngine implements ServerEngine {
         private final ReentrantLock closing = new ReentrantLock();
         private volatile boolean closed;
         /** When accept last failed with a warning; only the acceptor uses it. */
-        private long lastAcceptWarningNanos;
+        private final AcceptFailures acceptFailures = new AcceptFailures();
 
         Server(ServerSocket listener, EngineConfig config, Application application, CpuRunner cpu, int threads) {
             this.listener = listener;
@@ -162,7 +163,7 @@ public final class ThreadPoolEngine implements ServerEngine {
                 } catch (IOException e) {
                     permits.release();
                     if (closed) return;
-                    acceptFailed(e);
+                    acceptFailures.failed(e);
                     continue;
                 }
                 long acceptedMicros = Timing.nowMicros();
@@ -221,22 +222,6 @@ public final class ThreadPoolEngine implements ServerEngine {
             }
         }
 
-        /**
-         * A failed accept is mostly the server's own trouble, such as running out of file descriptors:
-         * say so now and then, and pause instead of spinning.
-         */
-        private void acceptFailed(IOException e) {
-            long now = System.nanoTime();
-            if (lastAcceptWarningNanos == 0 || now - lastAcceptWarningNanos > TimeUnit.SECONDS.toNanos(10)) {
-                lastAcceptWarningNanos = now;
-                log.warn("accept failed, retrying: {}", e.toString());
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();   // close() interrupts: the loop sees closed
-            }
-        }
 
         @Override
         public InetSocketAddress address() {

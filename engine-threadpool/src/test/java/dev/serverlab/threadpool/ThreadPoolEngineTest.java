@@ -1,13 +1,14 @@
 package dev.serverlab.threadpool;
 
+import dev.serverlab.api.conformance.TestHttp;
 import dev.serverlab.api.ConfigException;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Engines;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.Timing;
-import dev.serverlab.threadpool.TestHttp.Answer;
-import dev.serverlab.threadpool.TestHttp.Connection;
+import dev.serverlab.api.conformance.TestHttp.Answer;
+import dev.serverlab.api.conformance.TestHttp.Connection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,10 +20,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
-import static dev.serverlab.threadpool.TestHttp.concurrently;
-import static dev.serverlab.threadpool.TestHttp.get;
-import static dev.serverlab.threadpool.TestHttp.inBackground;
-import static dev.serverlab.threadpool.TestHttp.maxInService;
+import static dev.serverlab.api.conformance.TestHttp.concurrently;
+import static dev.serverlab.api.conformance.TestHttp.get;
+import static dev.serverlab.api.conformance.TestHttp.inBackground;
+import static dev.serverlab.api.conformance.TestHttp.maxInService;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

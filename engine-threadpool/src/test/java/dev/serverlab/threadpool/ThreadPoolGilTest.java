@@ -1,10 +1,11 @@
 package dev.serverlab.threadpool;
 
+import dev.serverlab.api.conformance.TestHttp;
 import dev.serverlab.api.conformance.ShapeAttempts;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
-import dev.serverlab.threadpool.TestHttp.Answer;
+import dev.serverlab.api.conformance.TestHttp.Answer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -13,10 +14,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import static dev.serverlab.threadpool.TestHttp.concurrently;
-import static dev.serverlab.threadpool.TestHttp.get;
-import static dev.serverlab.threadpool.TestHttp.maxInService;
-import static dev.serverlab.threadpool.TestHttp.spanMicros;
+import static dev.serverlab.api.conformance.TestHttp.concurrently;
+import static dev.serverlab.api.conformance.TestHttp.get;
+import static dev.serverlab.api.conformance.TestHttp.maxInService;
+import static dev.serverlab.api.conformance.TestHttp.spanMicros;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

@@ -1,5 +1,6 @@
 package dev.serverlab.vertx;
 
+import dev.serverlab.api.conformance.ConcurrencyShapes;
 import dev.serverlab.api.ServerEngine;
 
 class VertxConcurrencyTest extends ConcurrencyShapes {

@@ -1,5 +1,6 @@
 package dev.serverlab.vertx;
 
+import dev.serverlab.api.conformance.HttpContract;
 import dev.serverlab.api.ServerEngine;
 import org.junit.jupiter.api.Test;
 

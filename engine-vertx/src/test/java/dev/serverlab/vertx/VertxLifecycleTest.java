@@ -1,5 +1,7 @@
 package dev.serverlab.vertx;
 
+import dev.serverlab.api.conformance.ConcurrencyShapes;
+import dev.serverlab.api.conformance.Wire;
 import dev.serverlab.api.ConfigException;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Engines;

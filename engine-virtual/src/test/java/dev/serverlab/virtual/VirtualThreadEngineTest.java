@@ -1,5 +1,6 @@
 package dev.serverlab.virtual;
 
+import dev.serverlab.api.conformance.TestHttp;
 import dev.serverlab.api.conformance.ShapeAttempts;
 import dev.serverlab.api.ConfigException;
 import dev.serverlab.api.EngineConfig;
@@ -7,8 +8,8 @@ import dev.serverlab.api.Engines;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.Timing;
-import dev.serverlab.virtual.TestHttp.Answer;
-import dev.serverlab.virtual.TestHttp.Connection;
+import dev.serverlab.api.conformance.TestHttp.Answer;
+import dev.serverlab.api.conformance.TestHttp.Connection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,11 +21,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
-import static dev.serverlab.virtual.TestHttp.concurrently;
-import static dev.serverlab.virtual.TestHttp.get;
-import static dev.serverlab.virtual.TestHttp.inBackground;
-import static dev.serverlab.virtual.TestHttp.maxInService;
-import static dev.serverlab.virtual.TestHttp.spanMicros;
+import static dev.serverlab.api.conformance.TestHttp.concurrently;
+import static dev.serverlab.api.conformance.TestHttp.get;
+import static dev.serverlab.api.conformance.TestHttp.inBackground;
+import static dev.serverlab.api.conformance.TestHttp.maxInService;
+import static dev.serverlab.api.conformance.TestHttp.spanMicros;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

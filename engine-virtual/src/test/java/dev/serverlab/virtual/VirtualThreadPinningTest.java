@@ -1,10 +1,11 @@
 package dev.serverlab.virtual;
 
+import dev.serverlab.api.conformance.TestHttp;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
-import dev.serverlab.virtual.TestHttp.Answer;
-import dev.serverlab.virtual.TestHttp.Connection;
+import dev.serverlab.api.conformance.TestHttp.Answer;
+import dev.serverlab.api.conformance.TestHttp.Connection;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;

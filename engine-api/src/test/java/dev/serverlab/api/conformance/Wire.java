@@ -1,4 +1,4 @@
-package dev.serverlab.netty;
+package dev.serverlab.api.conformance;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** A raw HTTP/1.1 client over one loopback socket: exact bytes out, responses parsed by hand. */
-final class Wire implements AutoCloseable {
+public final class Wire implements AutoCloseable {
 
     private static final int TIMEOUT_MILLIS = 20_000;
 
@@ -31,7 +31,7 @@ final class Wire implements AutoCloseable {
         this.out = socket.getOutputStream();
     }
 
-    static Wire connect(int port) throws IOException {
+    public static Wire connect(int port) throws IOException {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
         socket.setSoTimeout(TIMEOUT_MILLIS);
@@ -40,37 +40,37 @@ final class Wire implements AutoCloseable {
     }
 
     /** Sends {@code raw} on a new connection and reads one response. */
-    static Answer exchange(int port, String raw) throws IOException {
+    public static Answer exchange(int port, String raw) throws IOException {
         try (Wire wire = connect(port)) {
             return wire.send(raw).read();
         }
     }
 
-    static String get(String path) {
+    public static String get(String path) {
         return "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n";
     }
 
-    Wire send(String raw) throws IOException {
+    public Wire send(String raw) throws IOException {
         return send(raw.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    Wire send(byte[] raw) throws IOException {
+    public Wire send(byte[] raw) throws IOException {
         out.write(raw);
         out.flush();
         return this;
     }
 
-    Wire timeout(int millis) throws SocketException {
+    public Wire timeout(int millis) throws SocketException {
         socket.setSoTimeout(millis);
         return this;
     }
 
-    Answer read() throws IOException {
+    public Answer read() throws IOException {
         return read(false);
     }
 
     /** Reads one response; {@code head} means it answers HEAD, so no body follows its headers. */
-    Answer read(boolean head) throws IOException {
+    public Answer read(boolean head) throws IOException {
         String statusLine = line();
         if (statusLine == null) throw new IOException("connection closed before a response");
         String[] parts = statusLine.split(" ", 3);
@@ -93,7 +93,7 @@ final class Wire implements AutoCloseable {
     }
 
     /** True when the server closes the connection (end of stream or reset) within the socket timeout. */
-    boolean closedByServer() throws IOException {
+    public boolean closedByServer() throws IOException {
         try {
             return in.read() < 0;
         } catch (SocketTimeoutException e) {
@@ -121,18 +121,18 @@ final class Wire implements AutoCloseable {
     }
 
     /** One parsed response. Header names are looked up case-insensitively; {@code names} keeps their order and spelling. */
-    record Answer(int status, String reason, Map<String, List<String>> headers, List<String> names, byte[] body) {
+    public record Answer(int status, String reason, Map<String, List<String>> headers, List<String> names, byte[] body) {
 
-        String header(String name) {
+        public String header(String name) {
             List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
             return values == null ? null : values.get(0);
         }
 
-        String text() {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
 
-        long micros(String name) {
+        public long micros(String name) {
             return Long.parseLong(header(name));
         }
     }

@@ -1,10 +1,9 @@
-package dev.serverlab.vertx;
+package dev.serverlab.api.conformance;
 
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
-import dev.serverlab.api.conformance.ShapeAttempts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -23,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The shapes the event-loop model must show, over real sockets. Orderings and wide margins only: the
  * machine is small and shared, so nothing here is a benchmark.
  */
-abstract class ConcurrencyShapes {
+public abstract class ConcurrencyShapes {
 
     /** fib(34) takes tens of milliseconds: long enough to see overlap or its absence, short enough for CI. */
     private static final String CPU_PATH = "/fib/34";
@@ -88,7 +87,7 @@ abstract class ConcurrencyShapes {
     }
 
     /** {@code n} clients, each on its own connection, released together; their answers in client order. */
-    static List<Wire.Answer> concurrently(int port, int n, String path) throws Exception {
+    public static List<Wire.Answer> concurrently(int port, int n, String path) throws Exception {
         CountDownLatch connected = new CountDownLatch(n);
         CountDownLatch go = new CountDownLatch(1);
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -1,4 +1,4 @@
-package dev.serverlab.virtual;
+package dev.serverlab.api.conformance;
 
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -28,43 +28,43 @@ import java.util.concurrent.TimeUnit;
  * A small HTTP/1.1 client on plain sockets for the shape tests: each request on its own connection
  * (closed after the answer, as the experiment's clients did) unless a test keeps one open.
  */
-final class TestHttp {
+public final class TestHttp {
 
     private TestHttp() {
     }
 
     /** One response, with the server's timing headers. */
-    record Answer(int status, Map<String, String> headers, String body) {
-        String header(String name) {
+    public record Answer(int status, Map<String, String> headers, String body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
 
-        long acceptedMicros() {
+        public long acceptedMicros() {
             return Long.parseLong(header("X-Accepted-At"));
         }
 
-        long startedMicros() {
+        public long startedMicros() {
             return Long.parseLong(header("X-Started-At"));
         }
 
-        long finishedMicros() {
+        public long finishedMicros() {
             return Long.parseLong(header("X-Finished-At"));
         }
 
-        long serviceMicros() {
+        public long serviceMicros() {
             return finishedMicros() - startedMicros();
         }
 
-        long queuedMicros() {
+        public long queuedMicros() {
             return startedMicros() - acceptedMicros();
         }
 
-        String servedBy() {
+        public String servedBy() {
             return header("X-Served-By");
         }
     }
 
-    static Answer get(int port, String path) throws IOException {
+    public static Answer get(int port, String path) throws IOException {
         try (Connection c = Connection.open(port)) {
             c.send(path, false);
             return c.read();
@@ -72,13 +72,13 @@ final class TestHttp {
     }
 
     /** Sends {@code count} requests for {@code path} at once, each on its own connection, and waits for all. */
-    static List<Answer> concurrently(int port, int count, String path) throws Exception {
+    public static List<Answer> concurrently(int port, int count, String path) throws Exception {
         List<Callable<Answer>> calls = new ArrayList<>();
         for (int i = 0; i < count; i++) calls.add(() -> get(port, path));
         return all(calls);
     }
 
-    static List<Answer> all(List<Callable<Answer>> calls) throws Exception {
+    public static List<Answer> all(List<Callable<Answer>> calls) throws Exception {
         // Platform threads: the client must not compete with a virtual-thread server for its carriers.
         ExecutorService clients = Executors.newFixedThreadPool(calls.size(), Thread.ofPlatform().name("client-", 1).factory());
         try {
@@ -105,14 +105,14 @@ final class TestHttp {
      * (Not CompletableFuture.supplyAsync: on two cores its pool has one thread, and a second batch would
      * wait behind the first.)
      */
-    static Future<List<Answer>> inBackground(int port, int count, String path) {
+    public static Future<List<Answer>> inBackground(int port, int count, String path) {
         FutureTask<List<Answer>> task = new FutureTask<>(() -> concurrently(port, count, path));
         Thread.ofPlatform().name("background-client").daemon().start(task);
         return task;
     }
 
     /** The largest number of requests that were in service at one moment, from their timing headers. */
-    static int maxInService(List<Answer> answers) {
+    public static int maxInService(List<Answer> answers) {
         List<long[]> events = new ArrayList<>();
         for (Answer a : answers) {
             events.add(new long[]{a.startedMicros(), +1});
@@ -130,14 +130,14 @@ final class TestHttp {
     }
 
     /** From the first start to the last finish, in microseconds. */
-    static long spanMicros(List<Answer> answers) {
+    public static long spanMicros(List<Answer> answers) {
         long first = answers.stream().mapToLong(Answer::startedMicros).min().orElseThrow();
         long last = answers.stream().mapToLong(Answer::finishedMicros).max().orElseThrow();
         return last - first;
     }
 
     /** One client connection, for tests that keep it open between requests. */
-    static final class Connection implements Closeable {
+    public static final class Connection implements Closeable {
         private final Socket socket;
         private final InputStream in;
         private final OutputStream out;
@@ -148,21 +148,21 @@ final class TestHttp {
             this.out = socket.getOutputStream();
         }
 
-        static Connection open(int port) throws IOException {
+        public static Connection open(int port) throws IOException {
             Socket socket = new Socket();
             socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
             socket.setSoTimeout(60_000);
             return new Connection(socket);
         }
 
-        void send(String path, boolean keepAlive) throws IOException {
+        public void send(String path, boolean keepAlive) throws IOException {
             String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + (keepAlive ? "" : "Connection: close\r\n") + "\r\n";
             out.write(request.getBytes(StandardCharsets.US_ASCII));
             out.flush();
         }
 
-        Answer read() throws IOException {
+        public Answer read() throws IOException {
             ByteArrayOutputStream head = new ByteArrayOutputStream();
             int matched = 0;
             while (matched < 4) {
@@ -185,7 +185,7 @@ final class TestHttp {
         }
 
         /** True when the server closes this connection within {@code timeout} (end of stream or reset). */
-        boolean closedByServerWithin(Duration timeout) throws IOException {
+        public boolean closedByServerWithin(Duration timeout) throws IOException {
             socket.setSoTimeout((int) timeout.toMillis());
             try {
                 return in.read() < 0;

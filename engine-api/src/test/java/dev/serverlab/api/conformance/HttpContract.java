@@ -1,4 +1,4 @@
-package dev.serverlab.netty;
+package dev.serverlab.api.conformance;
 
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Limits;
@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * What a client sees from the engine over real loopback sockets: routes, headers, keep-alive,
  * pipelining, HEAD, 100-continue, chunked bodies and the refusals of the shared codec.
  */
-abstract class HttpContract {
+public abstract class HttpContract {
 
     protected RunningServer server;
 
@@ -41,7 +41,7 @@ abstract class HttpContract {
         if (server != null) server.close();
     }
 
-    int port() {
+    protected int port() {
         return server.port();
     }
 
@@ -257,7 +257,7 @@ abstract class HttpContract {
         assertThat(Wire.exchange(port(), Wire.get("/nowhere")).reason()).isEqualTo("Not Found");
     }
 
-    void assertRefused(String raw, int status) throws IOException {
+    protected void assertRefused(String raw, int status) throws IOException {
         try (Wire wire = Wire.connect(port())) {
             Wire.Answer a = wire.send(raw).read();
             assertThat(a.status()).as("status for %s", raw.length() > 80 ? raw.substring(0, 80) + "..." : raw).isEqualTo(status);
