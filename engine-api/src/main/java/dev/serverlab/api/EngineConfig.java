@@ -17,9 +17,25 @@ import java.util.TreeMap;
  * @param options   model-specific options by name, already validated against the engine's
  *                  {@link ServerEngine#options()} when built through {@link Engines#configure}
  * @param accessLog print each connection accepted and each request served, as the original servers did
+ * @param listen    where the listening socket comes from: bound by the engine (the default), bound beside
+ *                  other processes on one port, or inherited from the process that started this one
  */
 public record EngineConfig(
-        String host, int port, int workers, Limits limits, Map<String, String> options, boolean accessLog) {
+        String host, int port, int workers, Limits limits, Map<String, String> options, boolean accessLog,
+        Listen listen) {
+
+    /** Where an engine's listening socket comes from. Prefork's workers use the last two. */
+    public enum Listen {
+        /** The engine binds {@code host:port} itself. */
+        BIND,
+        /** The engine binds {@code host:port} with {@code SO_REUSEPORT}, beside other processes on the same port. */
+        REUSE_PORT,
+        /**
+         * The engine serves the listening socket this process was started with as its standard input
+         * ({@link System#inheritedChannel()}, the inetd convention); host and port name it, nothing is bound.
+         */
+        INHERITED
+    }
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     /** The port of the original experiment. */
@@ -31,6 +47,12 @@ public record EngineConfig(
         if (workers < 0 || workers > 100_000) throw new ConfigException("workers must be from 1 to 100000, not " + workers);
         if (limits == null) limits = Limits.DEFAULTS;
         options = options == null ? Map.of() : Map.copyOf(new TreeMap<>(options));
+        if (listen == null) listen = Listen.BIND;
+    }
+
+    /** A config whose engine binds its own socket. */
+    public EngineConfig(String host, int port, int workers, Limits limits, Map<String, String> options, boolean accessLog) {
+        this(host, port, workers, limits, options, accessLog, Listen.BIND);
     }
 
     /** Loopback, the experiment's port, default workers, default limits, no options. */
@@ -44,30 +66,34 @@ public record EngineConfig(
     }
 
     public EngineConfig withHost(String v) {
-        return new EngineConfig(v, port, workers, limits, options, accessLog);
+        return new EngineConfig(v, port, workers, limits, options, accessLog, listen);
     }
 
     public EngineConfig withPort(int v) {
-        return new EngineConfig(host, v, workers, limits, options, accessLog);
+        return new EngineConfig(host, v, workers, limits, options, accessLog, listen);
     }
 
     public EngineConfig withWorkers(int v) {
-        return new EngineConfig(host, port, v, limits, options, accessLog);
+        return new EngineConfig(host, port, v, limits, options, accessLog, listen);
     }
 
     public EngineConfig withLimits(Limits v) {
-        return new EngineConfig(host, port, workers, v, options, accessLog);
+        return new EngineConfig(host, port, workers, v, options, accessLog, listen);
     }
 
     public EngineConfig withAccessLog(boolean v) {
-        return new EngineConfig(host, port, workers, limits, options, v);
+        return new EngineConfig(host, port, workers, limits, options, v, listen);
     }
 
     /** Adds or replaces one option; the value is checked when the engine is configured. */
     public EngineConfig withOption(String name, String value) {
         Map<String, String> copy = new LinkedHashMap<>(options);
         copy.put(name, value);
-        return new EngineConfig(host, port, workers, limits, copy, accessLog);
+        return new EngineConfig(host, port, workers, limits, copy, accessLog, listen);
+    }
+
+    public EngineConfig withListen(Listen v) {
+        return new EngineConfig(host, port, workers, limits, options, accessLog, v);
     }
 
     /** The worker count, or {@code fallback} when the config leaves it to the engine. */

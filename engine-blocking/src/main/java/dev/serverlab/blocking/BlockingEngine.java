@@ -51,7 +51,7 @@ public final class BlockingEngine implements ServerEngine {
     @Override
     public RunningServer start(EngineConfig config, Application application) throws IOException {
         config = Engines.configure(this, config);
-        ServerSocket listener = Listener.serverSocket(config, false);
+        ServerSocket listener = Listener.serverSocket(config);
         Server server = new Server(listener, config, application);
         server.thread.start();
         return server;

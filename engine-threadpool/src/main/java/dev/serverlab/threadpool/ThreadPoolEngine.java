@@ -95,7 +95,7 @@ public final class ThreadPoolEngine implements ServerEngine {
     public RunningServer start(EngineConfig config, Application application) throws IOException {
         config = Engines.configure(this, config);
         CpuRunner cpu = Gil.fromConfig(config);
-        ServerSocket listener = Listener.serverSocket(config, false);
+        ServerSocket listener = Listener.serverSocket(config);
         Server server = new Server(listener, config, application, cpu, config.workersOr(DEFAULT_THREADS));
         server.start();
         return server;

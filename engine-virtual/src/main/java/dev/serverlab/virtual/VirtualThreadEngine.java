@@ -96,7 +96,7 @@ public final class VirtualThreadEngine implements ServerEngine {
     public RunningServer start(EngineConfig config, Application application) throws IOException {
         config = Engines.configure(this, config);
         CpuRunner cpu = Gil.fromConfig(config);
-        ServerSocket listener = Listener.serverSocket(config, false);
+        ServerSocket listener = Listener.serverSocket(config);
         Server server = new Server(listener, config, application, cpu);
         server.acceptor.start();
         return server;

@@ -23,6 +23,27 @@ public final class Listener {
     private Listener() {
     }
 
+    /** The blocking server socket {@code config} asks for ({@link EngineConfig#listen()}), for the thread engines. */
+    public static ServerSocket serverSocket(EngineConfig config) throws IOException {
+        return switch (config.listen()) {
+            case BIND -> serverSocket(config, false);
+            case REUSE_PORT -> serverSocket(config, true);
+            case INHERITED -> inherited().socket();
+        };
+    }
+
+    /**
+     * The listening socket this process was started with as its standard input, in blocking mode: how a
+     * parent shares one accept queue with its child processes.
+     */
+    public static ServerSocketChannel inherited() throws IOException {
+        if (!(System.inheritedChannel() instanceof ServerSocketChannel channel)) {
+            throw new ConfigException("this process was not started with a listening socket as its standard input");
+        }
+        channel.configureBlocking(true);
+        return channel;
+    }
+
     /** A bound blocking server socket, for the thread engines. */
     public static ServerSocket serverSocket(EngineConfig config, boolean reusePort) throws IOException {
         ServerSocket socket = new ServerSocket();
