@@ -48,6 +48,29 @@ public abstract class HostileInputCases extends ServersUnderTest {
         return chosen;
     }
 
+    /**
+     * LIMITS.md's table of status choices says what this engine does: its column (if it has one) holds its
+     * choices, and an engine without a column chose nothing.
+     */
+    @Test
+    void limitsMdRecordsThisEnginesStatusChoices() throws IOException {
+        StatusChoicesTable table = StatusChoicesTable.read();
+        String engine = engine().name();
+        Map<String, Integer> shared = new java.util.HashMap<>();
+        Stream.concat(malformed(), overLimits()).forEach(a -> shared.put((String) a.get()[0], (Integer) a.get()[2]));
+        Map<String, Integer> documented = new java.util.TreeMap<>();
+        if (table.columns.contains(engine)) {
+            table.rows.forEach((name, row) -> {
+                assertThat(shared).as("LIMITS.md names a kit case that does not exist").containsKey(name);
+                assertThat(row.get(table.columns.get(1))).as("LIMITS.md's shared-codec status for " + name).isEqualTo(shared.get(name));
+                if (!row.get(engine).equals(shared.get(name))) documented.put(name, row.get(engine));
+            });
+        }
+        assertThat(documented).as("the %s column of LIMITS.md's table (%s); this engine's statusChoices() are %s",
+                engine, StatusChoicesTable.HEADING, new java.util.TreeMap<>(statusChoices()))
+                .isEqualTo(new java.util.TreeMap<>(statusChoices()));
+    }
+
     @Test
     void everyStatusChoiceNamesAKnownCase() {
         Set<String> known = Stream.concat(malformed(), overLimits()).map(a -> (String) a.get()[0]).collect(Collectors.toSet());
