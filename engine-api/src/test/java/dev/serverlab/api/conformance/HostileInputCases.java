@@ -48,6 +48,29 @@ public abstract class HostileInputCases extends ServersUnderTest {
         return chosen;
     }
 
+    /**
+     * LIMITS.md's table of status choices says what this engine does: its column (if it has one) holds its
+     * choices, and an engine without a column chose nothing.
+     */
+    @Test
+    void limitsMdRecordsThisEnginesStatusChoices() throws IOException {
+        StatusChoicesTable table = StatusChoicesTable.read();
+        String engine = engine().name();
+        Map<String, Integer> shared = new java.util.HashMap<>();
+        Stream.concat(malformed(), overLimits()).forEach(a -> shared.put((String) a.get()[0], (Integer) a.get()[2]));
+        Map<String, Integer> documented = new java.util.TreeMap<>();
+        if (table.columns.contains(engine)) {
+            table.rows.forEach((name, row) -> {
+                assertThat(shared).as("LIMITS.md names a kit case that does not exist").containsKey(name);
+                assertThat(row.get(table.columns.get(1))).as("LIMITS.md's shared-codec status for " + name).isEqualTo(shared.get(name));
+                if (!row.get(engine).equals(shared.get(name))) documented.put(name, row.get(engine));
+            });
+        }
+        assertThat(documented).as("the %s column of LIMITS.md's table (%s); this engine's statusChoices() are %s",
+                engine, StatusChoicesTable.HEADING, new java.util.TreeMap<>(statusChoices()))
+                .isEqualTo(new java.util.TreeMap<>(statusChoices()));
+    }
+
     @Test
     void everyStatusChoiceNamesAKnownCase() {
         Set<String> known = Stream.concat(malformed(), overLimits()).map(a -> (String) a.get()[0]).collect(Collectors.toSet());
@@ -119,8 +142,30 @@ public abstract class HostileInputCases extends ServersUnderTest {
                 Arguments.of("body too large", "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1048577\r\n\r\n", 413));
     }
 
+    /** The byte-level cases a {@link #variant()} still runs: one of each kind. */
+    private static final Set<String> SMOKE = Set.of(
+            "garbage request line", "unsupported version", "missing Host on HTTP/1.1", "obs-fold",
+            "Content-Length and Transfer-Encoding", "malformed chunk size", "request line too long",
+            "header section too large", "body too large",
+            "request line one byte over", "header bytes one over", "header count one over", "body at the limit",
+            "body one byte over", "chunked body one byte over");
+
+    Stream<Arguments> malformedHere() {
+        return variant() ? malformed().filter(a -> SMOKE.contains((String) a.get()[0])) : malformed();
+    }
+
+    Stream<Arguments> overLimitsHere() {
+        return variant() ? overLimits().filter(a -> SMOKE.contains((String) a.get()[0])) : overLimits();
+    }
+
+    @Test
+    void everySmokeCaseExists() {
+        Set<String> known = Stream.concat(malformed(), overLimits()).map(a -> (String) a.get()[0]).collect(Collectors.toSet());
+        assertThat(known).containsAll(SMOKE);
+    }
+
     @ParameterizedTest(name = "{0} -> {2}")
-    @MethodSource("malformed")
+    @MethodSource("malformedHere")
     void malformedRequestsGetTheRightStatusAndTheServerKeepsServing(String name, String request, int status) throws IOException {
         assertRefused(address(), name, request, expectedStatus(name, status));
         assertStillServing(address(), name);
@@ -155,7 +200,7 @@ public abstract class HostileInputCases extends ServersUnderTest {
     }
 
     @ParameterizedTest(name = "{0} -> {2}")
-    @MethodSource("overLimits")
+    @MethodSource("overLimitsHere")
     void limitsHoldToTheByte(String name, String request, int status) throws IOException {
         if (status == 200) {
             try (RawHttp http = new RawHttp(smallLimitsAddress())) {
@@ -205,14 +250,18 @@ public abstract class HostileInputCases extends ServersUnderTest {
     // ---- the workload's parameters ------------------------------------------------------------------
 
     @ParameterizedTest
-    @MethodSource
+    @MethodSource("badWorkloadParametersHere")
     void badWorkloadParametersGet400(String path) throws IOException {
         RawHttp.Reply reply = RawHttp.get(address(), path);
         assertThat(reply.status()).as(path).isEqualTo(400);
         assertThat(reply.text()).endsWith("\n").doesNotContain("Exception").hasLineCount(1);
     }
 
-    static Stream<String> badWorkloadParametersGet400() {
+    Stream<String> badWorkloadParametersHere() {
+        return variant() ? Stream.of("/fib/-1", "/fib/46", "/sleep/60001", "/sleep/x") : badWorkloadParameters();
+    }
+
+    static Stream<String> badWorkloadParameters() {
         return Stream.of("/fib/-1", "/fib/abc", "/fib/46", "/fib/99999999999999999999", "/fib/", "/fib/1.5",
                 "/fib/2147483647", "/fib/2147483648", "/fib/4294967341", "/fib/-2147483648", "/fib/+5", "/fib/0x10",
                 "/fib/1e1", "/fib/%34%35", "/fib/%EF%BC%93", "/fib/1/2", "/fib/-0",

@@ -1,5 +1,6 @@
 package dev.serverlab.api.conformance;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -16,15 +17,41 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A raw HTTP/1.1 client for tests: it sends exactly the bytes it is given and parses exactly what comes
- * back, so a test sees what a server really wrote.
+ * The kit's one raw HTTP/1.1 client: it sends exactly the bytes it is given and reads back exactly what the
+ * server wrote, and it is strict about what it reads. Every response it parses must follow RFC 9110/9112
+ * ({@link ResponseGrammar}): a status line, field names that are tokens, no control characters, lines that end
+ * in CRLF, exactly one valid {@code Date} (IMF-fixdate) on a final response, a body framed by exactly one
+ * {@code Content-Length} or by chunked coding (none on 1xx, 204 and 304), and a body that arrives whole. A
+ * response that breaks any of these is an {@link IOException}, never a pass: so every test in the kit checks
+ * the grammar of every answer it reads, ordinary and refusal alike.
  */
 public final class RawHttp implements Closeable {
 
-    /** A response as received. Header names are lower-cased; repeated fields keep the last value. */
-    public record Reply(String version, int status, String reason, Map<String, String> headers, byte[] body) {
+    /** One header field as sent: its name in the server's spelling, its value without surrounding spaces. */
+    public record Field(String name, String value) {
+    }
+
+    /**
+     * A response as received. {@link #headers()} maps lower-cased names to the last value; {@link #fields()}
+     * keeps every field in order and spelling.
+     */
+    public record Reply(String version, int status, String reason, List<Field> fields, byte[] body) {
+
+        public Map<String, String> headers() {
+            Map<String, String> map = new LinkedHashMap<>();
+            for (Field f : fields) map.put(f.name().toLowerCase(Locale.ROOT), f.value());
+            return map;
+        }
+
+        /** The value of {@code name}, or null; with several fields of that name, the first. */
         public String header(String name) {
-            return headers.get(name.toLowerCase(Locale.ROOT));
+            for (Field f : fields) if (f.name().equalsIgnoreCase(name)) return f.value();
+            return null;
+        }
+
+        /** Every value of {@code name}, in order. */
+        public List<String> values(String name) {
+            return fields.stream().filter(f -> f.name().equalsIgnoreCase(name)).map(Field::value).toList();
         }
 
         public String text() {
@@ -49,8 +76,13 @@ public final class RawHttp implements Closeable {
         socket.connect(address, timeoutMillis);
         socket.setSoTimeout(timeoutMillis);
         socket.setTcpNoDelay(true);
-        in = socket.getInputStream();
+        in = new BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+    }
+
+    /** A connection to {@code port} on loopback. */
+    public static RawHttp connect(int port) throws IOException {
+        return new RawHttp(new InetSocketAddress("127.0.0.1", port), 20_000);
     }
 
     /** One request on a fresh connection, then the connection is closed. */
@@ -64,6 +96,11 @@ public final class RawHttp implements Closeable {
     /** A GET on a fresh connection. */
     public static Reply get(InetSocketAddress address, String path) throws IOException {
         return exchange(address, "GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    }
+
+    /** The text of a keep-alive GET for {@code path}. */
+    public static String request(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n";
     }
 
     public RawHttp send(String text) throws IOException {
@@ -97,60 +134,65 @@ public final class RawHttp implements Closeable {
         socket.close();
     }
 
-    /** Reads one response; a HEAD response has no body whatever its Content-Length says. */
+    /** Reads one response (an interim 1xx is a response of its own). */
     public Reply read() throws IOException {
         return read(false);
     }
 
+    /** Reads the response to a HEAD: its headers describe a body that does not follow. */
     public Reply readHead() throws IOException {
         return read(true);
+    }
+
+    /** Reads responses until {@code count} have arrived. */
+    public List<Reply> read(int count) throws IOException {
+        List<Reply> replies = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) replies.add(read());
+        return replies;
     }
 
     private Reply read(boolean head) throws IOException {
         String statusLine = line();
         if (statusLine == null) throw new IOException("connection closed before a response");
-        String[] parts = statusLine.split(" ", 3);
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/")) throw new IOException("not a status line: " + statusLine);
-        Map<String, String> headers = new LinkedHashMap<>();
+        ResponseGrammar.StatusLine status = ResponseGrammar.statusLine(statusLine);
+        List<Field> fields = new ArrayList<>();
         String line;
-        while ((line = line()) != null && !line.isEmpty()) {
-            int colon = line.indexOf(':');
-            if (colon <= 0) throw new IOException("malformed header line: " + line);
-            headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+        while (!(line = required(line(), "connection closed inside the headers")).isEmpty()) {
+            fields.add(ResponseGrammar.field(line));
         }
-        if (line == null) throw new IOException("connection closed inside the headers");
-        int status = Integer.parseInt(parts[1]);
+        ResponseGrammar.Framing framing = ResponseGrammar.framing(status.code(), fields);
         byte[] body;
-        String length = headers.get("content-length");
-        if (head || status == 204 || status == 304 || status / 100 == 1) {
+        if (head || !framing.hasBody()) {
             body = new byte[0];
-        } else if (length != null) {
-            body = in.readNBytes(Integer.parseInt(length));
-            if (body.length != Integer.parseInt(length)) throw new IOException("connection closed inside the body");
-        } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+        } else if (framing.chunked()) {
             body = chunked();
         } else {
-            body = in.readAllBytes();
+            body = in.readNBytes((int) framing.length());
+            if (body.length != framing.length()) {
+                throw new IOException("connection closed inside the body: " + body.length + " of " + framing.length() + " bytes");
+            }
         }
-        return new Reply(parts[0], status, parts.length > 2 ? parts[2] : "", headers, body);
+        return new Reply(status.version(), status.code(), status.reason(), List.copyOf(fields), body);
     }
 
     private byte[] chunked() throws IOException {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         while (true) {
-            String sizeLine = line();
-            if (sizeLine == null) throw new IOException("connection closed inside a chunked body");
+            String sizeLine = required(line(), "connection closed inside a chunked body");
             int semi = sizeLine.indexOf(';');
-            int size = Integer.parseInt((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
+            String hex = semi < 0 ? sizeLine : sizeLine.substring(0, semi);
+            if (!hex.matches("[0-9A-Fa-f]{1,8}")) throw new IOException("not a chunk size: " + sizeLine);
+            int size = Integer.parseInt(hex, 16);
             if (size == 0) {
-                String trailer;
-                while ((trailer = line()) != null && !trailer.isEmpty()) {
-                    // trailers are dropped
+                while (!required(line(), "connection closed inside the trailers").isEmpty()) {
+                    // trailer fields carry nothing the kit checks
                 }
                 return body.toByteArray();
             }
-            body.write(in.readNBytes(size));
-            line();
+            byte[] chunk = in.readNBytes(size);
+            if (chunk.length != size) throw new IOException("connection closed inside a chunk");
+            body.write(chunk);
+            if (!required(line(), "connection closed after a chunk").isEmpty()) throw new IOException("a chunk longer than its size");
         }
     }
 
@@ -165,25 +207,27 @@ public final class RawHttp implements Closeable {
         }
     }
 
+    private static String required(String line, String otherwise) throws IOException {
+        if (line == null) throw new IOException(otherwise);
+        return line;
+    }
+
+    /** One line without its CRLF; null at the end of the stream before any byte. A bare LF is an error. */
     private String line() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream(64);
         int b;
         while ((b = in.read()) >= 0) {
             if (b == '\n') {
                 byte[] bytes = line.toByteArray();
-                int n = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-                return new String(bytes, 0, n, StandardCharsets.ISO_8859_1);
+                if (bytes.length == 0 || bytes[bytes.length - 1] != '\r') {
+                    throw new IOException("a line that ends in a bare LF: " + line.toString(StandardCharsets.ISO_8859_1));
+                }
+                return new String(bytes, 0, bytes.length - 1, StandardCharsets.ISO_8859_1);
             }
             line.write(b);
         }
-        return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    /** Reads responses until {@code count} have arrived. */
-    public List<Reply> read(int count) throws IOException {
-        List<Reply> replies = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) replies.add(read());
-        return replies;
+        if (line.size() == 0) return null;
+        throw new IOException("connection closed inside a line: " + line.toString(StandardCharsets.ISO_8859_1));
     }
 
     @Override

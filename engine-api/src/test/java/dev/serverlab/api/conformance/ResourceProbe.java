@@ -27,7 +27,7 @@ public final class ResourceProbe {
     private ResourceProbe() {
     }
 
-    /** True where {@code /proc/self/fd} exists (Linux); elsewhere the file checks are skipped. */
+    /** True where {@code /proc/self/fd} exists (Linux), which the leak checks need. */
     public static boolean available() {
         return Files.isDirectory(Path.of("/proc/self/fd"));
     }

@@ -50,6 +50,15 @@ public abstract class ServersUnderTest {
 
     protected abstract ServerEngine engine();
 
+    /**
+     * True for a class that runs the kit on a variant of an engine whose codec another class already covers
+     * (a GIL, an offload pool, another Netty transport): such options never reach the parser, so the long
+     * lists of byte-level cases run once per codec and a variant runs a small smoke subset of them.
+     */
+    protected boolean variant() {
+        return false;
+    }
+
     /** The config the suite's server runs with: loopback, an ephemeral port. */
     protected EngineConfig config() {
         return EngineConfig.ephemeral();

@@ -1,0 +1,129 @@
+package dev.serverlab.api.conformance;
+
+import dev.serverlab.api.ConfigException;
+import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.EngineOption;
+import dev.serverlab.api.Engines;
+import dev.serverlab.api.Limits;
+import dev.serverlab.api.RunningServer;
+import dev.serverlab.api.ServerEngine;
+import dev.serverlab.api.app.Application;
+import dev.serverlab.api.server.Listener;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * What every event-loop engine with {@code --loops} and {@code --offload} does over its life: how it is found
+ * and configured, how it reports a taken port, how its loops share one port, how it stops, and how the
+ * request deadline reaches work that left the loop. One suite for netty, vertx and nio; the limits and the
+ * protocol are {@link ConformanceSuite}'s.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class EventLoopLifecycleSuite {
+
+    protected abstract ServerEngine engine();
+
+    /** The name the engine is registered under. */
+    protected abstract String name();
+
+    /** The prefix of its loop threads' names, such as {@code netty-loop-}. */
+    protected abstract String loopThreadPrefix();
+
+    @Test
+    void isFoundByNameWithItsOptions() {
+        assertThat(Engines.discover().find(name())).isInstanceOf(engine().getClass());
+        assertThat(engine().options()).extracting(EngineOption::name).contains("loops", "offload");
+    }
+
+    @Test
+    void refusesOptionsItDoesNotTake() {
+        assertThatThrownBy(() -> engine().start(EngineConfig.ephemeral().withWorkers(4), Application.experiment()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--workers").hasMessageContaining("--loops");
+        assertThatThrownBy(() -> engine().start(EngineConfig.ephemeral().withOption("gil", "true"), Application.experiment()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--gil");
+        assertThatThrownBy(() -> engine().start(EngineConfig.ephemeral().withOption("loops", "0"), Application.experiment()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--loops");
+    }
+
+    @Test
+    void aTakenPortIsReportedPlainly() throws IOException {
+        try (RunningServer first = engine().start(EngineConfig.ephemeral(), Application.experiment())) {
+            EngineConfig same = EngineConfig.ephemeral().withPort(first.port());
+            assertThatThrownBy(() -> engine().start(same, Application.experiment()))
+                    .isInstanceOf(Listener.PortInUseException.class)
+                    .hasMessageContaining("--port");
+        }
+    }
+
+    @Test
+    void loopsAndOffloadShowInTheDetails() throws IOException {
+        EngineConfig config = EngineConfig.ephemeral().withOption("loops", "3").withOption("offload", "2");
+        try (RunningServer server = engine().start(config, Application.experiment())) {
+            assertThat(server.details()).contains("loops=3").contains("offload=2");
+        }
+    }
+
+    /** Connections are spread over the loops: with two loops, a few connections reach both. */
+    @Test
+    void theLoopsShareOnePortAndEachServesConnections() throws Exception {
+        try (RunningServer server = engine().start(EngineConfig.ephemeral().withOption("loops", "2"), Application.experiment())) {
+            Set<String> loops = new HashSet<>();
+            for (RawHttp.Reply reply : ConcurrencyShapes.concurrently(server.port(), 8, "/")) {
+                String servedBy = reply.header("X-Served-By");
+                assertThat(servedBy).contains("/" + loopThreadPrefix());
+                loops.add(servedBy);
+            }
+            assertThat(loops).as("distinct loops that served 8 connections").hasSize(2);
+        }
+    }
+
+    @Test
+    void closeEndsAnIdleConnectionAndIsIdempotent() throws IOException {
+        RunningServer server = engine().start(EngineConfig.ephemeral(), Application.experiment());
+        try (RawHttp idle = RawHttp.connect(server.port())) {
+            assertThat(idle.send(RawHttp.request("/")).read().status()).isEqualTo(200);
+            server.close();
+            assertThat(idle.closedByServer()).as("the idle keep-alive connection was closed").isTrue();
+            server.close();
+        }
+    }
+
+    /** The deadline reaches a wait on the loop and CPU work on the offload pool alike; late results are dropped. */
+    @Test
+    void workPastTheRequestDeadlineGets503AndTheConnectionCloses() throws IOException {
+        Limits limits = Limits.DEFAULTS.withRequestDeadline(Duration.ofMillis(300));
+        EngineConfig config = EngineConfig.ephemeral().withLimits(limits).withOption("loops", "1").withOption("offload", "1");
+        try (RunningServer server = engine().start(config, Application.experiment())) {
+            for (String path : new String[] {"/sleep/5000", "/fib/42"}) {
+                try (RawHttp http = RawHttp.connect(server.port())) {
+                    RawHttp.Reply reply = http.send(RawHttp.request(path)).read();
+                    assertThat(reply.status()).as(path).isEqualTo(503);
+                    assertThat(reply.header("Connection")).isEqualToIgnoringCase("close");
+                    assertThat(http.closedByServer()).isTrue();
+                }
+            }
+            try (RawHttp http = RawHttp.connect(server.port())) {
+                assertThat(http.send(RawHttp.request("/sleep/10")).read().text()).isEqualTo("10\n");
+            }
+        }
+    }
+
+    /** A wait is the server's, not the client's idleness: it may outlast the idle timeout. */
+    @Test
+    void aWaitLongerThanTheIdleTimeoutIsNotCutShort() throws IOException {
+        Limits limits = Limits.DEFAULTS.withIdleTimeout(Duration.ofMillis(200));
+        try (RunningServer server = engine().start(EngineConfig.ephemeral().withLimits(limits), Application.experiment());
+             RawHttp http = RawHttp.connect(server.port())) {
+            assertThat(http.send(RawHttp.request("/sleep/600")).read().text()).isEqualTo("600\n");
+        }
+    }
+}

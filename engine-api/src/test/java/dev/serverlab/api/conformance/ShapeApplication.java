@@ -1,0 +1,84 @@
+package dev.serverlab.api.conformance;
+
+import dev.serverlab.api.app.Application;
+import dev.serverlab.api.app.Reply;
+import dev.serverlab.api.app.Request;
+import dev.serverlab.api.app.Response;
+
+import java.time.Duration;
+import java.util.concurrent.Exchanger;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * An application that makes a concurrency model show itself through rendezvous, not through timings, so a
+ * verdict is the same on a quiet machine and on a starved one:
+ *
+ * <pre>
+ *   /pair/{ms}     a CPU step that waits up to ms for a second request in its CPU step at the same time:
+ *                  "paired" if one came, "alone" if not. A model that runs CPU steps one at a time can
+ *                  never pair; one that runs them side by side always does (given patience).
+ *   /gather/{n}    waits (as timers, Reply.sleep) until n requests have arrived, then answers "gathered";
+ *                  "alone" if they do not all arrive within 30 s. Only a model whose waits hold no
+ *                  thread can have n waiting at once with a few threads.
+ * </pre>
+ *
+ * {@link #peakInCpu()} is the most CPU steps that ran at once. Anything else is the experiment's application.
+ * Public with a public constructor, so that engines serving from other processes could create it.
+ */
+public final class ShapeApplication implements Application {
+
+    private static final Duration GATHER_PATIENCE = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(20);
+
+    private final Exchanger<Boolean> partner = new Exchanger<>();
+    private final AtomicInteger inCpu = new AtomicInteger();
+    private final AtomicInteger peakInCpu = new AtomicInteger();
+    private final AtomicInteger arrived = new AtomicInteger();
+
+    @Override
+    public Reply handle(Request request) {
+        String path = request.path();
+        if (path.startsWith("/pair/")) {
+            long patience = Long.parseLong(path.substring("/pair/".length()));
+            return Reply.compute(safepoint -> Reply.of(Response.ok(pair(patience) + "\n")));
+        }
+        if (path.startsWith("/gather/")) {
+            int n = Integer.parseInt(path.substring("/gather/".length()));
+            arrived.incrementAndGet();
+            long giveUp = System.nanoTime() + GATHER_PATIENCE.toNanos();
+            return gather(n, giveUp).get();
+        }
+        return Application.experiment().handle(request);
+    }
+
+    private String pair(long patienceMillis) {
+        peakInCpu.accumulateAndGet(inCpu.incrementAndGet(), Math::max);
+        try {
+            partner.exchange(Boolean.TRUE, patienceMillis, TimeUnit.MILLISECONDS);
+            return "paired";
+        } catch (TimeoutException e) {
+            return "alone";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } finally {
+            inCpu.decrementAndGet();
+        }
+    }
+
+    private Supplier<Reply> gather(int n, long giveUpNanos) {
+        return () -> {
+            if (arrived.get() >= n) return Reply.of(Response.ok("gathered\n"));
+            if (System.nanoTime() - giveUpNanos > 0) return Reply.of(Response.ok("alone\n"));
+            return Reply.sleep(POLL, gather(n, giveUpNanos));
+        };
+    }
+
+    /** The most requests that were in their CPU step at the same moment. */
+    public int peakInCpu() {
+        return peakInCpu.get();
+    }
+}
