@@ -103,6 +103,24 @@ class PreforkEngineTest {
         }
     }
 
+    /** The kit's leak checks count what the workers hold: their sockets and their threads, by pid. */
+    @Test
+    void theLeakChecksSeeWhatTheWorkersHold() throws Exception {
+        Supervisor server = start(EngineConfig.ephemeral().withWorkers(2), Application.experiment());
+        var running = WorkerResources.snapshot();
+        for (long pid : server.workerPids()) {
+            assertThat(running.files()).as("worker %d's descriptors", pid).anyMatch(f -> f.startsWith(pid + ":socket:"));
+            assertThat(running.threads()).as("worker %d's threads", pid).anyMatch(t -> t.startsWith(pid + "/"));
+        }
+        List<Long> workers = server.workerPids();
+        server.close();
+        var after = WorkerResources.snapshot();
+        for (long pid : workers) {
+            assertThat(after.files()).noneMatch(f -> f.startsWith(pid + ":"));
+            assertThat(after.threads()).noneMatch(t -> t.startsWith(pid + "/"));
+        }
+    }
+
     @Test
     void withReuseportEachWorkerBindsItsOwnSocket() throws Exception {
         Supervisor server = start(EngineConfig.ephemeral().withWorkers(2).withOption(PreforkEngine.REUSEPORT, "true"),
