@@ -128,11 +128,11 @@ class PreforkEngineTest {
         assertThat(server.details()).contains("workers=2", "accept=reuseport");
         Set<Long> servedBy = new TreeSet<>();
         for (int i = 0; i < 20; i++) {
-            HttpGet reply = HttpGet.send(server.port(), "/");
+            RawHttp.Reply reply = Pids.get(server.port(), "/");
             assertThat(reply.status()).isEqualTo(200);
-            assertThat(reply.body()).isEqualTo("Hello, World!\n");
-            assertThat(reply.headers().get("x-served-by")).startsWith(reply.pid() + "/");
-            servedBy.add(reply.pid());
+            assertThat(reply.text()).isEqualTo("Hello, World!\n");
+            assertThat(reply.header("X-Served-By")).startsWith(Pids.servedBy(reply) + "/");
+            servedBy.add(Pids.servedBy(reply));
         }
         assertThat(server.workerPids()).containsAll(servedBy);
         int port = server.port();
@@ -145,8 +145,7 @@ class PreforkEngineTest {
 
     private static long pid(RawHttp.Reply reply) {
         assertThat(reply.status()).isEqualTo(200);
-        String servedBy = reply.header("X-Served-By");
-        return Long.parseLong(servedBy.substring(0, servedBy.indexOf('/')));
+        return Pids.servedBy(reply);
     }
 
     @Test
@@ -159,10 +158,10 @@ class PreforkEngineTest {
         assertThat(Pids.await(Duration.ofSeconds(10), () -> !server.workerPids().contains(victim))).isTrue();
 
         for (int i = 0; i < 20; i++) {
-            HttpGet reply = HttpGet.send(server.port(), "/fib/10");
+            RawHttp.Reply reply = Pids.get(server.port(), "/fib/10");
             assertThat(reply.status()).isEqualTo(200);
-            assertThat(reply.body()).isEqualTo("55\n");
-            assertThat(reply.pid()).isNotEqualTo(victim);
+            assertThat(reply.text()).isEqualTo("55\n");
+            assertThat(Pids.servedBy(reply)).isNotEqualTo(victim);
         }
         assertThat(Pids.await(Duration.ofSeconds(60), () -> server.workerPids().size() == 2))
                 .as("a new worker replaces the dead one: %s", server.details()).isTrue();
@@ -177,9 +176,9 @@ class PreforkEngineTest {
     void eachWorkerCreatesTheApplicationFromItsClass() throws Exception {
         Supervisor server = start(EngineConfig.ephemeral().withWorkers(1), new GreetingApp());
         long worker = server.workerPids().get(0);
-        HttpGet reply = HttpGet.send(server.port(), "/anything");
+        RawHttp.Reply reply = Pids.get(server.port(), "/anything");
         assertThat(reply.status()).isEqualTo(200);
-        assertThat(reply.body()).isEqualTo("greetings from an app created in " + worker + "\n");
+        assertThat(reply.text()).isEqualTo("greetings from an app created in " + worker + "\n");
     }
 
     @Test
@@ -247,7 +246,7 @@ class PreforkEngineTest {
             client.getInputStream().read();
         }
         Supervisor server = start(EngineConfig.ephemeral().withPort(port).withWorkers(1), Application.experiment());
-        assertThat(HttpGet.send(port, "/").status()).isEqualTo(200);
+        assertThat(Pids.get(port, "/").status()).isEqualTo(200);
         assertThat(server.port()).isEqualTo(port);
     }
 

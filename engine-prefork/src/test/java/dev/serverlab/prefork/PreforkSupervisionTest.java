@@ -1,6 +1,7 @@
 package dev.serverlab.prefork;
 
 import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.conformance.RawHttp;
 import dev.serverlab.api.Limits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,9 +89,9 @@ class PreforkSupervisionTest {
             Files.createFile(gate);
             assertThat(Pids.await(Duration.ofSeconds(60), () -> server.workerPids().size() == 1))
                     .as("a worker serves again: %s", server.details()).isTrue();
-            HttpGet reply = HttpGet.send(server.port(), "/fib/10");
-            assertThat(reply.body()).isEqualTo("55\n");
-            assertThat(reply.pid()).isNotEqualTo(first).isEqualTo(server.workerPids().get(0));
+            RawHttp.Reply reply = Pids.get(server.port(), "/fib/10");
+            assertThat(reply.text()).isEqualTo("55\n");
+            assertThat(Pids.servedBy(reply)).isNotEqualTo(first).isEqualTo(server.workerPids().get(0));
         } finally {
             System.clearProperty(WorkerApps.GATE);
             Files.deleteIfExists(gate);
@@ -113,7 +114,7 @@ class PreforkSupervisionTest {
         Limits quickDrain = Limits.DEFAULTS.withDrainTimeout(Duration.ofMillis(100));
         Supervisor server = start(engine(Duration.ofSeconds(60), Duration.ofMillis(200)),
                 EngineConfig.ephemeral().withWorkers(2).withLimits(quickDrain), new WorkerApps.Stubborn());
-        assertThat(HttpGet.send(server.port(), "/").status()).isEqualTo(200);
+        assertThat(Pids.get(server.port(), "/").status()).isEqualTo(200);
         List<Long> workers = server.workerPids();
 
         server.close();
