@@ -12,7 +12,8 @@ import java.net.Socket;
 import java.net.StandardSocketOptions;
 
 /**
- * The parent's hold on the server's port: a TCP socket bound with SO_REUSEPORT that never listens.
+ * The {@code --reuseport} fallback: each worker binds its own SO_REUSEPORT socket on the port, and the
+ * parent holds the port with a TCP socket bound with SO_REUSEPORT that never listens.
  *
  * <p>Why bound: with port 0 the parent must choose one port for every worker, and binding is how to
  * learn a free one. Keeping it bound for the server's life keeps the port out of the kernel's pool of
@@ -25,7 +26,7 @@ import java.net.StandardSocketOptions;
  * <p>Why never listening: only listening sockets join the kernel's SO_REUSEPORT group. A listening
  * socket in the parent would receive its share of the connections and never accept them.
  */
-final class PortReservation implements AutoCloseable {
+final class PortReservation implements WorkerListener {
 
     private final Socket socket;
     private final InetSocketAddress address;
@@ -75,12 +76,24 @@ final class PortReservation implements AutoCloseable {
         }
     }
 
-    InetSocketAddress address() {
+    @Override
+    public InetSocketAddress address() {
         return address;
     }
 
-    int port() {
-        return address.getPort();
+    @Override
+    public EngineConfig.Listen workerListen() {
+        return EngineConfig.Listen.REUSE_PORT;
+    }
+
+    @Override
+    public String mode() {
+        return "reuseport";
+    }
+
+    @Override
+    public Process spawn(ProcessBuilder worker) throws IOException {
+        return worker.start();
     }
 
     @Override

@@ -15,29 +15,32 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * The experiment's {@code proc.py}: N worker processes, each the naive serial server, all on one port.
+ * The experiment's {@code proc.py}: N worker processes, each the naive serial server, taking
+ * connections from one accept queue.
  *
  * <pre>
- *   parent JVM (this engine): reserves the port, starts the workers, restarts the dead, stops them all
- *        │ java -cp &lt;same class path&gt; PreforkWorker ...        ▲ stdout "ready" · stderr copied
- *        │ stdin: "stop" or EOF (also when the parent dies)      │ exit ─► a new worker
- *        ▼                                                       │
- *   ┌──────────── worker 1 ───────────┐   ┌──── worker 2 ────┐   ┌──── worker N ────┐
- *   │ [accept backlog] ─► accept() ─► │   │ [backlog] ─► ... │   │ [backlog] ─► ... │
- *   │ serve connection to completion ─┘   │                  │   │                  │
- *   └──────────────▲──────────────────┘   └────────▲─────────┘   └────────▲─────────┘
- *                  └──── kernel: SO_REUSEPORT hashes each new connection ─┘
- *                             to one worker's listening socket
- *   clients ───────────────────────────────────────┘
+ *   parent JVM (this engine): socket() bind() listen() ─► one listening socket, one accept queue
+ *        │ spawn: dup2(socket, 0); java -cp &lt;same class path&gt; PreforkWorker ...; restore fd 0
+ *        │ SIGTERM on close() · SIGKILL after the grace     ▲ stdout "ready" · stderr copied
+ *        ▼                                                 │ exit ─► a new worker, after a back-off
+ *   clients ──► [ kernel accept queue of the one socket ]  (connections wait here)
+ *                 │ accept()          │ accept()           │ accept()
+ *        worker JVM 1: blocking   worker JVM 2: blocking   worker JVM N: blocking
+ *        serve one connection     serve one connection     serve one connection
+ *        to completion            to completion            to completion
  * </pre>
  *
- * Where requests wait: in the accept backlog of the worker the kernel picked, behind that worker's
- * current connection. The pick is a hash of the connection's addresses, not a measure of load, so a
- * connection can wait behind a busy worker while another is idle; {@code proc.py}'s processes shared
- * one socket and so one queue. CPU work runs in N processes at once, as many at a time as there are
- * cores; a worker's sleep blocks its only thread.
+ * Where requests wait: in the one accept queue, until some worker is idle: the idle worker blocked in
+ * {@code accept()} takes the next connection, as in {@code proc.py}, which forks after {@code listen()}.
+ * Each worker is the {@code blocking} engine found through the SPI, started on the inherited socket
+ * ({@link dev.serverlab.api.EngineConfig.Listen#INHERITED}); prefork itself only spawns, supervises
+ * ({@link Supervisor}) and stops processes. CPU work runs in N processes at once, as many at a time as
+ * there are cores; a worker's sleep blocks its only thread.
  *
- * <p>The application must be re-creatable in each worker: see {@link ApplicationRecipe}.
+ * <p>{@code --reuseport} (and the fallback where the shared socket cannot be made, such as a JDK 21
+ * runtime): each worker binds its own SO_REUSEPORT socket, and the kernel hashes each new connection to
+ * one worker's queue regardless of load, so a connection can wait behind a busy worker while another is
+ * idle. The application must be re-creatable in each worker: see {@link ApplicationRecipe}.
  */
 public final class PreforkEngine implements ServerEngine {
 
@@ -46,6 +49,18 @@ public final class PreforkEngine implements ServerEngine {
     static final int DEFAULT_WORKERS = 4;
     /** Each worker is a JVM of its own (tens of MiB, a second to start): more is a mistake, not a setting. */
     static final int MAX_WORKERS = 64;
+    static final String REUSEPORT = "reuseport";
+
+    private final Supervision supervision;
+
+    public PreforkEngine() {
+        this(Supervision.DEFAULTS);
+    }
+
+    /** With other patience, for tests that must see a crash loop or a forced kill in milliseconds. */
+    PreforkEngine(Supervision supervision) {
+        this.supervision = supervision;
+    }
 
     @Override
     public String name() {
@@ -54,13 +69,16 @@ public final class PreforkEngine implements ServerEngine {
 
     @Override
     public String description() {
-        return "worker processes (default " + DEFAULT_WORKERS + "), each a serial server, sharing the port with SO_REUSEPORT";
+        return "worker processes (default " + DEFAULT_WORKERS + "), each a serial server, taking connections from one shared socket";
     }
 
     @Override
     public List<EngineOption> options() {
-        return List.of(EngineOption.workers("worker processes, each serving one connection at a time (default "
-                + DEFAULT_WORKERS + ", at most " + MAX_WORKERS + ")"));
+        return List.of(
+                EngineOption.workers("worker processes, each serving one connection at a time (default "
+                        + DEFAULT_WORKERS + ", at most " + MAX_WORKERS + ")"),
+                new EngineOption(REUSEPORT, EngineOption.Kind.FLAG,
+                        "each worker binds its own SO_REUSEPORT socket: a queue per worker, chosen by hash, instead of one shared queue"));
     }
 
     @Override
@@ -71,17 +89,24 @@ public final class PreforkEngine implements ServerEngine {
             throw new ConfigException("prefork starts one JVM per worker: --workers must be at most " + MAX_WORKERS + ", not " + workers);
         }
         ApplicationRecipe recipe = ApplicationRecipe.of(application);
+        WorkerListener listener = listener(config);
+        try {
+            return Supervisor.start(config, workers, recipe, listener, supervision);
+        } catch (IOException | RuntimeException e) {
+            listener.close();
+            throw e;
+        }
+    }
+
+    private static WorkerListener listener(EngineConfig config) throws IOException {
+        String noSharedSocket = SharedSockets.unavailableBecause();
+        if (!config.flag(REUSEPORT) && noSharedSocket == null) return SharedSockets.open(config);
+        if (!config.flag(REUSEPORT)) log.warn("{}: each worker binds its own SO_REUSEPORT socket instead", noSharedSocket);
         if (!System.getProperty("os.name", "").startsWith("Linux")) {
             // BSD and macOS accept SO_REUSEPORT but hand every connection to one socket: no spreading.
             log.warn("SO_REUSEPORT spreads connections over the workers only on Linux; on {} one worker may get them all",
                     System.getProperty("os.name"));
         }
-        PortReservation reservation = PortReservation.reserve(config);
-        try {
-            return Supervisor.start(config, workers, recipe, reservation);
-        } catch (IOException | RuntimeException e) {
-            reservation.close();
-            throw e;
-        }
+        return PortReservation.reserve(config);
     }
 }

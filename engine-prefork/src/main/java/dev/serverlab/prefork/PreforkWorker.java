@@ -1,71 +1,47 @@
 package dev.serverlab.prefork;
 
 import dev.serverlab.api.ConfigException;
-import dev.serverlab.api.app.Application;
-import dev.serverlab.api.http.Timing;
-import dev.serverlab.api.server.AccessLog;
-import dev.serverlab.api.server.BlockingConnection;
-import dev.serverlab.api.server.Connections;
-import dev.serverlab.api.server.CpuRunner;
-import dev.serverlab.api.server.Listener;
+import dev.serverlab.api.Engines;
+import dev.serverlab.api.RunningServer;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.time.Duration;
 
 /**
- * One worker process: the serial server of the original experiment, on its own SO_REUSEPORT socket.
+ * One worker process: it runs the blocking engine (through the SPI) on the socket its parent gave it,
+ * and otherwise only does what a child process must.
  *
  * <pre>
- *   main thread:    bind(port, SO_REUSEPORT) ─► print "ready" ─► read stdin ─► "stop" or EOF ─► stop ─► exit 0
- *   prefork-N:      accept() ─► serve the connection to completion ─► accept() ...
- *   parent watch:   every second, is my parent still my parent? if not ─► stop ─► exit 0
+ *   main:          blocking.start(listen=INHERITED: fd 0, or REUSE_PORT) ─► print "ready" ─► wait
+ *   blocking-...:  the blocking engine's accept loop: accept() ─► serve to completion ─► accept() ...
+ *   SIGTERM:       shutdown hook ─► server.close(): stop accepting, drain the request in flight ─► exit
+ *   parent watch:  every 250 ms, is my parent still my parent? if not ─► exit (the hook drains)
  * </pre>
  *
- * Stopping closes the listening socket, lets the request in flight finish (within the drain timeout),
- * then exits. The parent's death closes this worker's stdin, so a parent killed with SIGKILL leaves no
- * worker behind; the parent watch is a second line of defence. Ctrl-C in a terminal signals the whole
- * process group: a worker ignores it, and the parent stops the workers in order.
+ * The parent's death re-parents this worker, which the watch sees: a parent killed with SIGKILL leaves
+ * no worker behind. Ctrl-C in a terminal signals the whole process group: a worker ignores it, and the
+ * parent stops the workers in order.
  *
- * <p>Exit codes: 0 stopped, 2 could not start (the reason is on stderr), 70 the accept loop failed.
+ * <p>Exit codes: 143 stopped by SIGTERM (after draining), 0 its parent died, 2 could not start (the
+ * reason is on stderr).
  */
 public final class PreforkWorker {
 
-    /** The line a worker prints on stdout once its socket is listening; the parent waits for it. */
+    /** The line a worker prints on stdout once it is serving; the parent waits for it. */
     static final String READY = "serverlab-prefork-worker ready";
     static final int EXIT_CANNOT_START = 2;
-    static final int EXIT_BROKEN = 70;
+    private static final Duration PARENT_WATCH = Duration.ofMillis(250);
 
-    private final WorkerSpec spec;
-    private final ServerSocket listener;
-    private final Application application;
-    private final Connections connections = new Connections();
-    private final AccessLog accessLog;
-    private final Thread acceptor;
-    private final AtomicBoolean stopping = new AtomicBoolean();
-    private final CountDownLatch stopped = new CountDownLatch(1);
-
-    private PreforkWorker(WorkerSpec spec, ServerSocket listener, Application application) {
-        this.spec = spec;
-        this.listener = listener;
-        this.application = application;
-        this.accessLog = new AccessLog(spec.config().accessLog());
-        this.acceptor = Thread.ofPlatform().name("prefork-" + spec.index()).unstarted(this::acceptLoop);
+    private PreforkWorker() {
     }
 
     public static void main(String[] args) {
+        ignoreInterrupt();
         WorkerSpec spec;
-        PreforkWorker worker;
+        RunningServer server;
         try {
             spec = WorkerSpec.parse(args);
-            Application application = spec.application().create();
-            ServerSocket listener = Listener.serverSocket(spec.config(), true);
-            worker = new PreforkWorker(spec, listener, application);
+            server = Engines.discover().select("blocking").start(spec.config(), spec.application().create());
         } catch (IOException | RuntimeException e) {
             // The parent shows this line to the user with the exit code: a message, not a stack trace.
             System.err.println("prefork worker cannot start: " + (e instanceof ConfigException || e instanceof IOException
@@ -73,107 +49,26 @@ public final class PreforkWorker {
             System.exit(EXIT_CANNOT_START);
             return;
         }
-        worker.run();
-    }
-
-    private void run() {
-        ignoreInterrupt();
-        acceptor.start();
-        // SIGTERM (an operator's kill) still stops a worker gracefully, and its parent starts a new one.
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("prefork-" + spec.index() + "-shutdown").unstarted(this::stop));
-        watchParent();
-        System.out.println(READY + " pid=" + ProcessHandle.current().pid() + " port=" + listener.getLocalPort());
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("prefork-" + spec.index() + "-shutdown").unstarted(server::close));
+        System.out.println(READY + " pid=" + ProcessHandle.current().pid() + " port=" + server.port());
         System.out.flush();
-        awaitStopCommand();
-        stop();
+        watchParent(spec.parentPid());
         System.exit(0);
     }
 
-    private void acceptLoop() {
-        try {
-            while (!stopping.get()) {
-                Socket socket;
-                try {
-                    socket = listener.accept();
-                } catch (IOException e) {
-                    if (stopping.get()) return;
-                    pause();   // a failed accept (a reset client, no file descriptors left): try again shortly
-                    continue;
-                }
-                long accepted = Timing.nowMicros();
-                accessLog.accepted(socket.getRemoteSocketAddress());
-                new BlockingConnection(socket, accepted, application, CpuRunner.INLINE,
-                        spec.config().limits(), connections, accessLog).run();
-            }
-        } catch (RuntimeException | Error e) {
-            if (stopping.get()) return;
-            // This worker can no longer serve; exiting lets the parent start a fresh one.
-            System.err.println("prefork worker " + spec.index() + " failed and exits: " + e);
-            Runtime.getRuntime().halt(EXIT_BROKEN);
-        }
-    }
-
     /**
-     * Stops accepting, drains the connection in flight, and returns when done. Safe to call from any
-     * thread, any number of times: later calls wait for the first to finish.
+     * Returns when this worker is re-parented, which is what happens the moment its parent dies. A worker
+     * started by hand, not by its recorded parent, is not watched: it runs until SIGTERM.
      */
-    private void stop() {
-        if (!stopping.compareAndSet(false, true)) {
-            awaitStopped();
-            return;
-        }
+    private static void watchParent(long parentPid) {
+        boolean watched = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == parentPid;
         try {
-            listener.close();
-        } catch (IOException ignored) {
-            // closing is best effort; the process is about to exit anyway
-        }
-        connections.drain(spec.config().limits().drainTimeout());
-        try {
-            acceptor.join(1000);
+            while (!watched || ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == parentPid) {
+                Thread.sleep(PARENT_WATCH);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        stopped.countDown();
-    }
-
-    private void awaitStopped() {
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Blocks until the parent says "stop" or its end of the pipe closes (it stopped us, or it died). */
-    private static void awaitStopCommand() {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        try {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.trim().equals("stop")) return;
-            }
-        } catch (IOException e) {
-            // a broken pipe means the same as end of file: nobody supervises us any more
-        }
-    }
-
-    /**
-     * Stops the worker when it is re-parented, which is what happens the moment its parent dies. Only
-     * used when the parent is our direct parent (it is when started by the JDK's ProcessBuilder).
-     */
-    private void watchParent() {
-        if (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) != spec.parentPid()) return;
-        Thread.ofPlatform().daemon().name("prefork-" + spec.index() + "-parent-watch").start(() -> {
-            while (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == spec.parentPid()) {
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            stop();
-            System.exit(0);
-        });
     }
 
     /**
@@ -190,14 +85,6 @@ public final class PreforkWorker {
             signal.getMethod("handle", signal, handler).invoke(null, signal.getConstructor(String.class).newInstance("INT"), ignore);
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             // not available here: Ctrl-C then stops workers directly, and each still drains in its shutdown hook
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(10);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
@@ -25,57 +26,62 @@ import java.util.stream.Collectors;
  * them all on close. It serves no request itself.
  *
  * <pre>
- *   slot i:  LAUNCHED ─"ready"─► SERVING ─exits─► (backoff) ─► LAUNCHED ...      close(): every slot
- *               └─ no "ready" in time, or exit ─► killed ─► (backoff) ─► LAUNCHED    ─► STOPPING ─► gone
+ *   slot i:  LAUNCHED ─"ready"─► SERVING ─exits─► (back-off) ─► LAUNCHED ...     close(): SIGTERM to every
+ *               └─ no "ready" in time, or exit ─► killed ─► (back-off) ─► LAUNCHED   worker ─► drain ─► exit
+ *                                                                                    (SIGKILL after the grace)
  * </pre>
  */
 final class Supervisor implements RunningServer {
 
     private static final Logger log = LoggerFactory.getLogger(Supervisor.class);
 
-    /** How long a worker JVM may take to start listening: generous, for busy machines. */
-    static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    /** After the drain timeout, how long a worker may take to exit before it is killed. */
-    private static final Duration EXIT_GRACE = Duration.ofSeconds(5);
-    /** A worker that served this long before dying was healthy: its replacement starts at once. */
-    private static final Duration STABLE = Duration.ofSeconds(10);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** One replacement the supervisor scheduled: for {@code slot}, after {@code failures} quick deaths in a row. */
+    record Restart(int slot, int failures, Duration delay) {
+    }
 
     private final EngineConfig config;
     private final ApplicationRecipe application;
-    private final PortReservation reservation;
+    private final WorkerListener listener;
+    private final Supervision supervision;
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("prefork-supervisor").factory());
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final AtomicInteger forcedKills = new AtomicInteger();
 
     private final Object lock = new Object();
     /** The current process of each slot, by index - 1; guarded by {@link #lock}. */
     private final WorkerProcess[] workers;
+    /** Every worker process ever started, and every replacement scheduled; guarded by {@link #lock}. */
+    private final List<Long> spawned = new ArrayList<>();
+    private final List<Restart> restartLog = new ArrayList<>();
     /** Quick deaths and failed starts in a row, per slot; only the restart thread touches it. */
     private final int[] failures;
     /** Guarded by {@link #lock}. */
     private boolean closing;
 
-    private Supervisor(EngineConfig config, int count, ApplicationRecipe application, PortReservation reservation) {
+    private Supervisor(EngineConfig config, int count, ApplicationRecipe application, WorkerListener listener, Supervision supervision) {
         this.config = config;
         this.application = application;
-        this.reservation = reservation;
+        this.listener = listener;
+        this.supervision = supervision;
         this.workers = new WorkerProcess[count];
         this.failures = new int[count];
     }
 
     /**
-     * Starts {@code count} workers on the reserved port and returns once every one is listening. On
-     * failure, every worker started is stopped, the reservation released, and the exception says why.
+     * Starts {@code count} workers on {@code listener} and returns once every one is serving. On failure,
+     * every worker started is stopped, the listener released, and the exception says why.
      */
-    static Supervisor start(EngineConfig config, int count, ApplicationRecipe application, PortReservation reservation) throws IOException {
-        Supervisor supervisor = new Supervisor(config.withPort(reservation.port()), count, application, reservation);
+    static Supervisor start(EngineConfig config, int count, ApplicationRecipe application, WorkerListener listener,
+                            Supervision supervision) throws IOException {
+        EngineConfig workerConfig = config.withPort(listener.address().getPort()).withListen(listener.workerListen());
+        Supervisor supervisor = new Supervisor(workerConfig, count, application, listener, supervision);
         try {
             List<WorkerProcess> started = new ArrayList<>();
             for (int index = 1; index <= count; index++) started.add(supervisor.launch(index));
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+            long deadline = System.nanoTime() + supervision.startTimeout().toNanos();
             for (WorkerProcess worker : started) {
-                worker.awaitReady(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                worker.awaitReady(deadline, supervision.startTimeout());
             }
             for (WorkerProcess worker : started) supervisor.watch(worker);
             return supervisor;
@@ -90,8 +96,9 @@ final class Supervisor implements RunningServer {
         WorkerSpec spec = new WorkerSpec(index, ProcessHandle.current().pid(), config, application);
         synchronized (lock) {
             if (closing) return null;
-            WorkerProcess worker = WorkerProcess.launch(index, config.port(), spec.command());
+            WorkerProcess worker = WorkerProcess.launch(index, config.port(), listener.spawn(new ProcessBuilder(spec.command())));
             workers[index - 1] = worker;
+            spawned.add(worker.pid());
             return worker;
         }
     }
@@ -108,10 +115,9 @@ final class Supervisor implements RunningServer {
             restarts.execute(() -> {
                 int slot = worker.index() - 1;
                 Instant readyAt = worker.readyAt();
-                boolean quick = readyAt == null || Duration.between(readyAt, Instant.now()).compareTo(STABLE) < 0;
+                boolean quick = readyAt == null || Duration.between(readyAt, Instant.now()).compareTo(supervision.stable()) < 0;
                 failures[slot] = quick ? failures[slot] + 1 : 0;
-                int code = worker.onExit().join().exitValue();
-                log.warn("{} exited with code {}; starting a new one", worker, code);
+                log.warn("{} exited with code {}; starting a new one", worker, worker.onExit().join().exitValue());
                 scheduleReplacement(worker.index());
             });
         } catch (RejectedExecutionException e) {
@@ -120,19 +126,16 @@ final class Supervisor implements RunningServer {
     }
 
     private void scheduleReplacement(int index) {
-        long delay = backoff(failures[index - 1]).toMillis();
+        Duration delay = supervision.backoff(failures[index - 1]);
+        synchronized (lock) {
+            if (closing) return;
+            restartLog.add(new Restart(index, failures[index - 1], delay));
+        }
         try {
-            restarts.schedule(() -> replace(index), delay, TimeUnit.MILLISECONDS);
+            restarts.schedule(() -> replace(index), delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             // closing: nothing to replace
         }
-    }
-
-    /** Starts again at once after a death or two; then waits longer each time, so a crash loop stays cheap. */
-    static Duration backoff(int failures) {
-        if (failures <= 1) return Duration.ZERO;
-        Duration delay = Duration.ofMillis(250L << Math.min(failures - 2, 7));
-        return delay.compareTo(MAX_BACKOFF) < 0 ? delay : MAX_BACKOFF;
     }
 
     private void replace(int index) {
@@ -140,14 +143,13 @@ final class Supervisor implements RunningServer {
         try {
             worker = launch(index);
             if (worker == null) return;
-            worker.awaitReady(START_TIMEOUT);
+            worker.awaitReady(System.nanoTime() + supervision.startTimeout().toNanos(), supervision.startTimeout());
             log.info("{} started in place of the one that exited", worker);
             watch(worker);
         } catch (IOException | RuntimeException e) {
             if (isClosing()) return;
             failures[index - 1]++;
-            log.warn("{} could not start again, retrying in {} ms: {}", worker != null ? worker : "prefork worker " + index,
-                    backoff(failures[index - 1]).toMillis(), e.getMessage());
+            log.warn("{} could not start again: {}", worker != null ? worker : "prefork worker " + index, e.getMessage());
             scheduleReplacement(index);
         }
     }
@@ -169,19 +171,38 @@ final class Supervisor implements RunningServer {
         }
     }
 
+    /** Every worker process this server started, serving or not, dead or alive: what tests check is gone. */
+    List<Long> spawnedPids() {
+        synchronized (lock) {
+            return List.copyOf(spawned);
+        }
+    }
+
+    List<Restart> restarts() {
+        synchronized (lock) {
+            return List.copyOf(restartLog);
+        }
+    }
+
+    /** Workers killed because they had not exited by the end of the drain timeout and the grace. */
+    int forcedKills() {
+        return forcedKills.get();
+    }
+
     @Override
     public InetSocketAddress address() {
-        return reservation.address();
+        return listener.address();
     }
 
     @Override
     public String details() {
-        return "workers=" + workers.length + " pids=" + workerPids().stream().map(String::valueOf).collect(Collectors.joining(","));
+        return "workers=" + workers.length + " accept=" + listener.mode() + " pids="
+                + workerPids().stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 
     /**
-     * Asks every worker to stop, lets each drain its connection in flight, kills those still running
-     * after the drain timeout and a grace period, then releases the port.
+     * Sends every worker SIGTERM, lets each drain its connection in flight, kills those still running
+     * after the drain timeout and the grace period, then releases the socket.
      */
     @Override
     public void close() {
@@ -198,20 +219,21 @@ final class Supervisor implements RunningServer {
         }
         restarts.shutdownNow();
         for (WorkerProcess worker : stopping) worker.requestStop();
-        long deadline = System.nanoTime() + config.limits().drainTimeout().plus(EXIT_GRACE).toNanos();
+        long deadline = System.nanoTime() + config.limits().drainTimeout().plus(supervision.exitGrace()).toNanos();
         for (WorkerProcess worker : stopping) {
             if (!worker.awaitExit(deadline)) {
                 log.warn("{} did not stop within the drain timeout; killing it", worker);
+                forcedKills.incrementAndGet();
                 worker.kill();
             }
         }
         for (WorkerProcess worker : stopping) worker.awaitOutput();
         try {
-            restarts.awaitTermination(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            restarts.awaitTermination(supervision.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        reservation.close();
+        listener.close();
         closed.countDown();
     }
 

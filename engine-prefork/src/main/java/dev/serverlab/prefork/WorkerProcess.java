@@ -4,13 +4,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +19,10 @@ import java.util.function.Consumer;
  * The parent's handle on one worker process: its pipes, its readiness, and how to stop it.
  *
  * <pre>
- *   stdin  ◄── "stop", then closed          (closed also when this JVM dies: the worker's signal to go)
+ *   stdin  ─── the shared listening socket (or nothing, with --reuseport): never a control channel
  *   stdout ──► the "ready" line, then anything else the worker prints, copied to System.out
  *   stderr ──► copied to System.err (its log and access log), last lines kept for error messages
+ *   SIGTERM ─► drain and exit (its shutdown hook) · SIGKILL when it has not exited in time
  * </pre>
  */
 final class WorkerProcess {
@@ -46,9 +45,10 @@ final class WorkerProcess {
         this.stderrPump = pump("err", process.getErrorStream(), this::onStderr);
     }
 
-    /** Starts the worker; it is not serving until {@link #awaitReady} returns. */
-    static WorkerProcess launch(int index, int port, List<String> command) throws IOException {
-        WorkerProcess worker = new WorkerProcess(index, port, new ProcessBuilder(command).start());
+    /** Takes over a worker just started; it is not serving until {@link #awaitReady} returns. */
+    static WorkerProcess launch(int index, int port, Process process) throws IOException {
+        process.getOutputStream().close();   // nothing is ever written to a worker's stdin
+        WorkerProcess worker = new WorkerProcess(index, port, process);
         worker.stdoutPump.start();
         worker.stderrPump.start();
         return worker;
@@ -68,7 +68,7 @@ final class WorkerProcess {
 
     /** When it reported ready, or null while it has not. */
     Instant readyAt() {
-        return ready.getNow(null);
+        return ready.isDone() && !ready.isCompletedExceptionally() ? ready.join() : null;
     }
 
     CompletableFuture<Process> onExit() {
@@ -76,15 +76,16 @@ final class WorkerProcess {
     }
 
     /**
-     * Waits for the worker's "ready" line. On failure the worker is killed and the exception says why,
+     * Waits for the worker's "ready" line until {@code deadline} (a {@link System#nanoTime()}), the end of
+     * the {@code startTimeout} it was given. On failure the worker is killed and the exception says why,
      * with the end of its stderr.
      */
-    void awaitReady(Duration timeout) throws IOException {
+    void awaitReady(long deadline, Duration startTimeout) throws IOException {
         try {
-            ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ready.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             kill();
-            throw failure("did not report ready within " + timeout.toSeconds() + " s");
+            throw failure("did not report ready within " + startTimeout.toMillis() + " ms");
         } catch (ExecutionException e) {
             kill();
             throw failure(e.getCause().getMessage());
@@ -95,14 +96,9 @@ final class WorkerProcess {
         }
     }
 
-    /** Asks the worker to drain and exit: it reads "stop", or end of file if it is not reading yet. */
+    /** Asks the worker to drain and exit: SIGTERM, which runs its shutdown hook. */
     void requestStop() {
-        OutputStream stdin = process.getOutputStream();
-        try (stdin) {
-            stdin.write("stop\n".getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException ignored) {
-            // it has exited already, or is about to
-        }
+        process.destroy();
     }
 
     /** Waits until the worker exits, at most until {@code deadline} (a {@link System#nanoTime()}). */

@@ -4,6 +4,7 @@ import dev.serverlab.api.ConfigException;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Limits;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +18,8 @@ import java.util.Map;
  *
  * @param index       the worker's number, from 1; it names the worker's thread
  * @param parentPid   the supervising process, which the worker outlives by no more than a moment
- * @param config      host, port (never 0: the parent has chosen it), limits and access log
+ * @param config      host, port (never 0: the parent has chosen it), limits, access log, and where the
+ *                    worker's socket comes from (inherited, or its own SO_REUSEPORT socket)
  * @param application how the worker builds its application
  */
 record WorkerSpec(int index, long parentPid, EngineConfig config, ApplicationRecipe application) {
@@ -26,6 +28,10 @@ record WorkerSpec(int index, long parentPid, EngineConfig config, ApplicationRec
     private static final List<String> INHERITED_PROPERTIES = List.of(
             "org.slf4j.", "slf4j.", "logback.", "java.util.logging.", "serverlab.",
             "java.net.preferIPv4Stack", "java.net.preferIPv6Addresses");
+
+    /** JVM options of the parent that a worker gets too: memory, the CPUs it believes it has, native access. */
+    private static final List<String> INHERITED_JVM_OPTIONS = List.of(
+            "-Xmx", "-Xms", "-Xss", "-XX:MaxRAM", "-XX:InitialRAM", "-XX:ActiveProcessorCount=", "--enable-native-access");
 
     /**
      * The full command that starts this worker: the parent's own java, with the parent's class path
@@ -37,6 +43,9 @@ record WorkerSpec(int index, long parentPid, EngineConfig config, ApplicationRec
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         // One thread serves in a worker: a parallel collector's threads would only compete for the cores.
         command.add("-XX:+UseSerialGC");
+        ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(option -> INHERITED_JVM_OPTIONS.stream().anyMatch(option::startsWith))
+                .forEach(command::add);
         // The parent reads the worker's output as UTF-8, whatever the machine's locale says.
         command.add("-Dstdout.encoding=UTF-8");
         command.add("-Dstderr.encoding=UTF-8");
@@ -75,6 +84,7 @@ record WorkerSpec(int index, long parentPid, EngineConfig config, ApplicationRec
         args.add("parent=" + parentPid);
         args.add("host=" + config.host());
         args.add("port=" + config.port());
+        args.add("listen=" + config.listen());
         args.add("app=" + application.name());
         args.add("access-log=" + config.accessLog());
         args.add("max-request-line-bytes=" + l.maxRequestLineBytes());
@@ -102,8 +112,15 @@ record WorkerSpec(int index, long parentPid, EngineConfig config, ApplicationRec
                 a.integer("max-request-line-bytes"), a.integer("max-header-bytes"), a.integer("max-header-count"),
                 a.number("max-body-bytes"), a.duration("idle-timeout"), a.duration("header-read-timeout"),
                 a.integer("max-connections"), a.duration("request-deadline"), a.duration("drain-timeout"));
+        String listenName = a.text("listen");
+        EngineConfig.Listen listen;
+        try {
+            listen = EngineConfig.Listen.valueOf(listenName);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("listen must be one of " + java.util.Arrays.toString(EngineConfig.Listen.values()));
+        }
         EngineConfig config = new EngineConfig(a.text("host"), a.integer("port"), 0, limits, Map.of(),
-                Boolean.parseBoolean(a.text("access-log")));
+                Boolean.parseBoolean(a.text("access-log")), listen);
         return new WorkerSpec(a.integer("index"), a.number("parent"), config, new ApplicationRecipe(a.text("app")));
     }
 

@@ -47,7 +47,7 @@ class ParentDeathTest {
             int port = Integer.parseInt(words[1]);
             workers = Arrays.stream(words, 3, words.length).map(Long::valueOf).toList();
             assertThat(workers).hasSize(2).allMatch(Pids::alive);
-            assertThat(HttpGet.send(port, "/").status()).isEqualTo(200);
+            assertThat(Pids.get(port, "/").status()).isEqualTo(200);
 
             parent.destroyForcibly();   // SIGKILL, by pid: no shutdown hook runs
             assertThat(parent.waitFor(10, TimeUnit.SECONDS)).isTrue();

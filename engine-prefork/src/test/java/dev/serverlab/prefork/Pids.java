@@ -1,6 +1,10 @@
 package dev.serverlab.prefork;
 
+import dev.serverlab.api.conformance.RawHttp;
+
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,7 +12,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
-/** Process checks for tests: is a pid still a running process, and wait until none is. */
+/** Process checks for tests: is a pid still a running process, wait until none is, and which one served a request. */
 final class Pids {
 
     private Pids() {
@@ -44,6 +48,17 @@ final class Pids {
             Thread.sleep(50);
         }
         return true;
+    }
+
+    /** A GET on a fresh connection to the server on loopback {@code port}, with the kit's strict client. */
+    static RawHttp.Reply get(int port, String path) throws IOException {
+        return RawHttp.get(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), path);
+    }
+
+    /** The worker that served {@code reply}: the pid in {@code X-Served-By: pid/thread}. */
+    static long servedBy(RawHttp.Reply reply) {
+        String servedBy = reply.header("X-Served-By");
+        return Long.parseLong(servedBy.substring(0, servedBy.indexOf('/')));
     }
 
     /** Kills, by pid, every live child of this JVM, and returns their pids: a test's last line of defence. */

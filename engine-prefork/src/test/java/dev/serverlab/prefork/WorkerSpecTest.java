@@ -15,7 +15,7 @@ class WorkerSpecTest {
     void everyLimitSurvivesTheCommandLine() {
         Limits limits = new Limits(100, 200, 3, 4000, Duration.ofMillis(1500), Duration.ofNanos(2_000_001),
                 5, Duration.ofSeconds(6), Duration.ofMillis(700));
-        EngineConfig config = new EngineConfig("localhost", 8081, 0, limits, java.util.Map.of(), true);
+        EngineConfig config = new EngineConfig("localhost", 8081, 0, limits, java.util.Map.of(), true, EngineConfig.Listen.INHERITED);
         WorkerSpec spec = new WorkerSpec(3, 1234, config, new ApplicationRecipe("com.example.App"));
 
         WorkerSpec back = WorkerSpec.parse(spec.toArgs().toArray(String[]::new));
@@ -28,7 +28,9 @@ class WorkerSpecTest {
         WorkerSpec spec = new WorkerSpec(1, 1, EngineConfig.ephemeral().withPort(8080), new ApplicationRecipe("experiment"));
         assertThat(spec.command())
                 .startsWith(ProcessHandle.current().info().command().orElseThrow())
-                .contains(System.getProperty("java.class.path"), PreforkWorker.class.getName(), "port=8080");
+                .contains(System.getProperty("java.class.path"), PreforkWorker.class.getName(), "port=8080", "listen=BIND")
+                // surefire's argLine gives this JVM the option; a worker gets the parent's JVM options of this kind
+                .contains("--enable-native-access=ALL-UNNAMED");
     }
 
     @Test
