@@ -41,12 +41,18 @@ final class StatusChoicesTable {
                 columns = cells;
             } else if (!cells.get(0).startsWith("-")) {
                 Map<String, Integer> row = new LinkedHashMap<>();
-                for (int c = 1; c < cells.size(); c++) row.put(columns.get(c), Integer.parseInt(cells.get(c)));
+                for (int c = 1; c < cells.size(); c++) row.put(columns.get(c), status(cells.get(c)));
                 rows.put(cells.get(0), row);
             }
         }
         if (columns == null) throw new IllegalStateException("LIMITS.md's section '" + HEADING + "' has no table");
         return new StatusChoicesTable(columns, rows);
+    }
+
+    /** "400", "408 when the time is up", or "no answer" (the bytes were skipped as noise). */
+    private static int status(String cell) {
+        if (cell.startsWith("no answer")) return HostileInputCases.IGNORED_AS_NOISE;
+        return Integer.parseInt(cell.split(" ", 2)[0]);
     }
 
     private static List<String> cells(String line) {
