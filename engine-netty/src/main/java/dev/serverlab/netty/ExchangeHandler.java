@@ -28,10 +28,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The model, in one handler: each request's steps run on the connection's event loop, answers go out in
- * request order. Only that loop touches the fields.
+ * The model, in one handler: each request's steps run on the connection's event loop, and the answers go out
+ * in request order. Only that loop touches the fields. Where it sits in the connection's pipeline:
  *
  * <pre>
+ *   socket ─► IdleStateHandler ─► RequestDecoder ─► RequestAggregator ─► ExchangeHandler
+ *   socket ◄─ HttpResponseEncoder ◄──────────────────────────────────────────┘
+ *
  *   request ─► waiting ─► handle ─┬─ Done ──────────────────────────────► answer (flushed at readComplete)
  *   (in order)                    ├─ Compute, inline: the loop computes ─► and every connection on it waits
  *                                 ├─ Compute, --offload N: a pool thread computes ─┐  WAITING: no reads;
@@ -40,11 +43,11 @@ import java.util.function.Supplier;
  * </pre>
  *
  * Reading stops ({@code autoRead} off) only while a request waits for a timer or the pool, or while the
- * client does not read its answers: a request answered inline changes nothing in the socket's interest set.
- * A request that Netty or a check refused comes in its turn with a failed {@code DecoderResult}; it is
- * answered with a short reason, and the connection closes. Deadlines: headerReadTimeout from a request's
- * first byte to its head (408); idleTimeout without a read while nothing is in flight, or with an answer
- * stuck unread (closed); requestDeadline for a wait (503 at once) or offloaded work (503 when it passes).
+ * client does not read its answers: a request answered inline changes nothing in the socket's interest set,
+ * so costs no {@code epoll_ctl}. A request Netty or a check refused comes in its turn with a failed
+ * {@code DecoderResult}; it gets a short reason, and the connection closes. Deadlines: headerReadTimeout from
+ * a request's first byte to its head (408); idleTimeout without a read while nothing is in flight, or with an
+ * answer stuck unread (closed); requestDeadline for a wait (503 at once) or offloaded work (503 when it passes).
  */
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 

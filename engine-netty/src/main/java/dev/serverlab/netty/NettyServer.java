@@ -51,6 +51,7 @@ final class NettyServer implements RunningServer {
         return details;
     }
 
+    /** Closes as the diagram says; a second call does nothing. */
     @Override
     public synchronized void close() {
         if (closed) return;
@@ -71,16 +72,10 @@ final class NettyServer implements RunningServer {
         long drain = pipeline.limits.drainTimeout().toMillis();
         acceptor.shutdownGracefully(Math.min(QUIET_MILLIS, drain), drain, TimeUnit.MILLISECONDS);
         workers.shutdownGracefully(Math.min(QUIET_MILLIS, drain), drain, TimeUnit.MILLISECONDS);
+        // The pool's threads are daemons: CPU work still running cannot be cut short, and will not hold the JVM.
         if (pipeline.offload != null) pipeline.offload.shutdownNow();
         boolean stopped = acceptor.terminationFuture().awaitUninterruptibly(drain + 1000)
                 & workers.terminationFuture().awaitUninterruptibly(drain + 1000);
         if (!stopped) log.warn("event loops still running {} ms after shutdown; a CPU step may be holding one", drain);
-        try {
-            if (pipeline.offload != null && !pipeline.offload.awaitTermination(drain, TimeUnit.MILLISECONDS)) {
-                log.warn("offload threads still computing after {} ms; they are daemons and will not hold the JVM", drain);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
