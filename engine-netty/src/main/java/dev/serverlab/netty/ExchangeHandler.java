@@ -63,6 +63,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** The request waiting for a timer or the pool, or null. */
     private Exchange inFlight;
     private ScheduledFuture<?> headerDeadline;
+    /** A head arrived and its body is still coming: no header deadline, idleTimeout bounds a pause. */
+    private boolean readingBody;
     private boolean closing;
     private boolean inRead;
     private boolean needsFlush;
@@ -81,6 +83,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        readingBody = false;
         waiting.add(request);
         serveWaiting(ctx);
     }
@@ -92,7 +95,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             needsFlush = false;
             ctx.flush();
         }
-        if (headerDeadline == null && inFlight == null && !closing && decoder.holdsPartialRequest()) {
+        if (headerDeadline == null && inFlight == null && !closing && !readingBody && decoder.holdsPartialRequest()) {
             headerDeadline = ctx.executor().schedule(() -> refuse(ctx, new HttpException(408, "request headers took too long")),
                     server.limits.headerReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -100,6 +103,11 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     /** The aggregator saw a request's head: the header deadline is met. */
     void headReceived() {
+        readingBody = true;
+        cancelHeaderDeadline();
+    }
+
+    private void cancelHeaderDeadline() {
         if (headerDeadline != null) headerDeadline.cancel(false);
         headerDeadline = null;
     }
@@ -128,7 +136,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        headReceived();
+        cancelHeaderDeadline();
         waiting.forEach(FullHttpRequest::release);
         waiting.clear();
     }
@@ -243,7 +251,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private void refuse(ChannelHandlerContext ctx, HttpException problem) {
         if (closing) return;
         server.accessLog.refused(problem.status(), problem.getMessage());
-        headReceived();
+        cancelHeaderDeadline();
         closeAfter(ctx, response(Response.text(problem.status(), problem.getMessage() + "\n"), Timing.refusedNow(acceptedMicros), false, false));
     }
 

@@ -188,4 +188,16 @@ class PipelineTest {
         assertThat(statusLines(written())).hasSize(3);
         assertThat(channel.config().isAutoRead()).as("no change of interest, so no epoll_ctl").isTrue();
     }
+
+    @Test
+    void aBodyIsNotHeldToTheHeaderDeadline() {
+        open();
+        // The decoder holds the half-read chunk-size line; the head is in, so only idleTimeout bounds the pause.
+        send("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5");
+        advance(Duration.ofSeconds(3));
+        assertThat(written()).isEmpty();
+        assertThat(channel.isOpen()).isTrue();
+        send("\r\nhello\r\n0\r\n\r\n");
+        assertThat(written()).startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nhello");
+    }
 }
