@@ -121,7 +121,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             inputShut = true;      // RFC 9112 §9.6: a client may half-close after its requests; they are still answered
             if (inFlight == null && waiting.isEmpty()) finish(ctx);
         } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
-            if (idle() || headerDeadline != null) ctx.close();    // nothing in flight, or a stalled head or body
+            if (inFlight == null && waiting.isEmpty()) ctx.close();    // nothing in flight: idle, or a stalled head or body
         } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.WRITER_IDLE) {
             var pending = ctx.channel().unsafe().outboundBuffer();
             if (pending != null && pending.totalPendingWriteBytes() > 0) ctx.close();    // the client stopped reading
@@ -273,8 +273,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().config().isAutoRead() != wanted) ctx.channel().config().setAutoRead(wanted);
     }
 
+    /** Between requests: nothing in flight, waiting, or half received. */
     private boolean idle() {
-        return inFlight == null && waiting.isEmpty() && headerDeadline == null;
+        return inFlight == null && waiting.isEmpty() && headerDeadline == null && !readingBody;
     }
 
     /** One step of the application; what it throws becomes the shared 500 answer. */
