@@ -1,93 +1,91 @@
 package dev.serverlab.netty;
 
-import dev.serverlab.api.app.Reply;
-import dev.serverlab.api.app.Request;
-import dev.serverlab.api.app.Response;
-import dev.serverlab.api.app.Safepoint;
+import dev.serverlab.api.app.*;
+import dev.serverlab.api.http.HttpDate;
+import dev.serverlab.api.http.HttpException;
+import dev.serverlab.api.http.ResponseWriter;
+import dev.serverlab.api.http.Status;
 import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.ApplicationErrors;
 import dev.serverlab.api.server.Exchange;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.*;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
-import java.util.concurrent.ExecutorService;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * The last handler of a connection: it runs the application's steps on the channel's event loop and
- * writes the responses in request order. Only the event loop touches its fields.
+ * The model, in one handler: each request's steps run on the connection's event loop, and the answers go out
+ * in request order. Only that loop touches the fields. Where it sits in the connection's pipeline:
  *
  * <pre>
- *           a complete request (FullHttpRequest)
- *   IDLE ───────────────────────────────────────► BUSY ── response, keep-alive ──► next waiting, or IDLE
- *    │ idleTimeout with nothing half-read: close    │
- *    │                                               └─ Connection: close, or draining ──► CLOSING
- *    ├── a Refusal (in its turn) ── answer, shut output, linger ≤ 500 ms / 64 KiB ─────────► CLOSING
- *    └── the client shut its output (half-close), once every waiting request is answered ──► CLOSING
+ *   socket ─► IdleStateHandler ─► RequestDecoder ─► RequestAggregator ─► ExchangeHandler
+ *   socket ◄─ HttpResponseEncoder ◄──────────────────────────────────────────┘
+ *
+ *   request ─► waiting ─► handle ─┬─ Done ──────────────────────────────► answer (flushed at readComplete)
+ *   (in order)                    ├─ Compute, inline: the loop computes ─► and every connection on it waits
+ *                                 ├─ Compute, --offload N: a pool thread computes ─┐  WAITING: no reads;
+ *                                 └─ Sleep: a timer on the loop (schedule) ────────┤  the requests behind
+ *                                      answer, then the next waiting request ◄─────┘  wait in line
  * </pre>
  *
- * While BUSY the channel stops reading ({@code autoRead} off): pipelined requests already decoded wait in
- * {@link #waiting}, and the kernel's buffers hold the rest. A Sleep is a timer on the loop; Compute runs
- * inline (and every connection on this loop waits), or on the offload pool, whose result comes back to the
- * loop as a task.
+ * Reading stops ({@code autoRead} off) only while a request waits for a timer or the pool, or while the
+ * client does not read its answers: a request answered inline changes nothing in the socket's interest set,
+ * so costs no {@code epoll_ctl}. A request Netty or a check refused comes in its turn with a failed
+ * {@code DecoderResult}; it gets a short reason, and the connection closes. Deadlines: headerReadTimeout from
+ * a request's first byte to its head (408); idleTimeout without a read while nothing is in flight, or with an
+ * answer stuck unread (closed); requestDeadline for a wait (503 at once) or offloaded work (503 when it passes).
  */
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
-    private static final Logger log = LoggerFactory.getLogger(ExchangeHandler.class);
-
-    /** How long a refused connection goes on reading (and dropping) before it closes, so the answer is not lost to a reset. */
-    static final long LINGER_MILLIS = 500;
-
+    /** The user event close() sends to every connection. */
+    static final Object DRAIN = "drain";
     /** How long an idle connection may still deliver a request already sent when shutdown begins. */
     static final long DRAIN_GRACE_MILLIS = 50;
 
-    private enum Phase { IDLE, BUSY, CLOSING }
-
-    private final ServerContext server;
-    private final RequestScreen screen;
+    private final HttpPipeline server;
     private final long acceptedMicros;
-    /** Complete requests and refusals in arrival order, waiting for the one in flight. */
-    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
-    private Phase phase = Phase.IDLE;
-    private ScheduledFuture<?> idleDeadline;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+    HttpPipeline.RequestDecoder decoder;
+    /** The request waiting for a timer or the pool, or null. */
+    private Exchange inFlight;
+    private ScheduledFuture<?> headerDeadline;
+    /** A head arrived and its body is still coming: no header deadline, idleTimeout bounds a pause. */
+    private boolean readingBody;
+    private boolean closing;
     private boolean inRead;
     private boolean needsFlush;
     /** The client shut its output: what it sent is answered, then the connection closes. */
     private boolean inputShut;
 
-    ExchangeHandler(ServerContext server, RequestScreen screen, long acceptedMicros) {
+    ExchangeHandler(HttpPipeline server, long acceptedMicros) {
         this.server = server;
-        this.screen = screen;
         this.acceptedMicros = acceptedMicros;
-    }
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        becomeIdle(ctx);
-        ctx.fireChannelActive();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         inRead = true;
-        if (phase == Phase.CLOSING || !(msg instanceof FullHttpRequest || msg instanceof Refusal)) {
+        if (closing || !(msg instanceof FullHttpRequest request)) {
             ReferenceCountUtil.release(msg);
             return;
         }
-        waiting.add(msg);
-        if (phase != Phase.BUSY) next(ctx);
+        readingBody = false;
+        waiting.add(request);
+        serveWaiting(ctx);
     }
 
     @Override
@@ -97,281 +95,222 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             needsFlush = false;
             ctx.flush();
         }
-        ctx.fireChannelReadComplete();
+        if (headerDeadline == null && inFlight == null && !closing && !readingBody && decoder.holdsPartialRequest()) {
+            headerDeadline = ctx.executor().schedule(() -> refuse(ctx, new HttpException(408, "request headers took too long")),
+                    server.limits.headerReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The aggregator saw a request's head: the header deadline is met. */
+    void headReceived() {
+        readingBody = true;
+        cancelHeaderDeadline();
+    }
+
+    private void cancelHeaderDeadline() {
+        if (headerDeadline != null) headerDeadline.cancel(false);
+        headerDeadline = null;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == Signal.DRAIN) {
-            // Between requests nothing is lost by closing; a request in progress ends with Connection: close.
-            // A request the client sent just now may still be in the kernel: give the loop a moment to read it.
-            if (phase == Phase.IDLE) {
-                ctx.executor().schedule(() -> {
-                    if (phase == Phase.IDLE && !screen.inProgress()) close(ctx);
-                }, DRAIN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
-            }
+        if (evt == DRAIN) {
+            // A request sent just before close() may still be in the kernel: give the loop a moment to read it.
+            ctx.executor().schedule(() -> { if (idle()) ctx.close(); }, DRAIN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         } else if (evt instanceof ChannelInputShutdownEvent) {
-            // RFC 9112 §9.6: a client may half-close after its requests; they are still answered (the
-            // channel allows half-closure). The codec has already passed on whatever it decoded.
-            inputShut = true;
-            if (phase == Phase.IDLE) finish(ctx);
-        } else {
-            ctx.fireUserEventTriggered(evt);
+            inputShut = true;      // RFC 9112 §9.6: a client may half-close after its requests; they are still answered
+            if (inFlight == null && waiting.isEmpty()) finish(ctx);
+        } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
+            if (inFlight == null && waiting.isEmpty()) ctx.close();    // nothing in flight: idle, or a stalled head or body
+        } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.WRITER_IDLE) {
+            var pending = ctx.channel().unsafe().outboundBuffer();
+            if (pending != null && pending.totalPendingWriteBytes() > 0) ctx.close();    // the client stopped reading
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        // A client that does not read its responses stops us reading its requests.
-        if (phase == Phase.IDLE) ctx.channel().config().setAutoRead(ctx.channel().isWritable());
-        ctx.fireChannelWritabilityChanged();
+        updateReading(ctx);    // a client that does not read its answers stops us reading its requests
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        phase = Phase.CLOSING;
-        cancelIdleDeadline();
-        releaseWaiting();
-        ctx.fireChannelInactive();
+        closing = true;
+        cancelHeaderDeadline();
+        waiting.forEach(FullHttpRequest::release);
+        waiting.clear();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Resets, broken pipes and decoder overflows are the client's business: note them quietly and close.
-        log.debug("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
-        ctx.close();
+        ctx.close();    // resets and broken pipes are the client's business
     }
 
-    /** Starts the next waiting request or refusal, or goes idle. */
-    private void next(ChannelHandlerContext ctx) {
-        Object item = waiting.poll();
-        if (item == null && inputShut) {
-            finish(ctx);
-            return;
+    /** Serves waiting requests in order until one has to wait, or none is left. */
+    private void serveWaiting(ChannelHandlerContext ctx) {
+        FullHttpRequest msg;
+        while (inFlight == null && !closing && (msg = waiting.poll()) != null) {
+            try {
+                if (msg.decoderResult().isFailure()) {
+                    refuse(ctx, HttpPipeline.refusal(msg.decoderResult()));
+                } else {
+                    Request request = request(msg);
+                    Exchange exchange = new Exchange(request, acceptedMicros);
+                    advance(ctx, exchange, step(exchange, () -> server.application.handle(request)));
+                }
+            } finally {
+                msg.release();
+            }
         }
-        if (item == null) {
-            becomeIdle(ctx);
-            return;
-        }
-        if (item instanceof Refusal refusal) {
-            refuse(ctx, refusal);
-            return;
-        }
-        FullHttpRequest msg = (FullHttpRequest) item;
-        Request request;
-        try {
-            request = Messages.request(msg);
-        } finally {
-            msg.release();
-        }
-        phase = Phase.BUSY;
-        cancelIdleDeadline();
-        ctx.channel().config().setAutoRead(false);
-        Job job = new Job(request, new Exchange(request, acceptedMicros));
-        Reply first;
-        try {
-            first = server.application().handle(request);
-        } catch (RuntimeException | Error e) {
-            first = job.failed(e);
-        }
-        advance(ctx, job, first);
+        if (inFlight == null && !closing && inputShut) finish(ctx);
+        else updateReading(ctx);
     }
 
-    /** Runs the reply's steps on the event loop until one has to wait (a timer, the offload pool) or is done. */
-    private void advance(ChannelHandlerContext ctx, Job job, Reply reply) {
+    /** Runs the steps on the loop until one has to wait (a timer, the pool) or the answer is ready. */
+    private void advance(ChannelHandlerContext ctx, Exchange exchange, Reply reply) {
         while (true) {
             switch (reply) {
                 case Reply.Done done -> {
-                    respond(ctx, job, done.response());
+                    respond(ctx, exchange, done.response(), exchange.request().keepAlive() && !server.draining);
                     return;
                 }
                 case Reply.Sleep sleep -> {
-                    job.start();
-                    armDeadline(ctx, job);
-                    ctx.executor().schedule(() -> advance(ctx, job, job.wake(sleep)), sleep.duration().toNanos(), TimeUnit.NANOSECONDS);
+                    exchange.markStarted();
+                    if (sleep.duration().toNanos() > exchange.nanosLeft(server.limits.requestDeadline())) {
+                        reply = Reply.of(Response.text(503, "the wait would pass the request deadline\n"));
+                        continue;
+                    }
+                    await(ctx, exchange);
+                    ctx.executor().schedule(() -> resume(ctx, exchange, step(exchange, sleep.then())),
+                            sleep.duration().toNanos(), TimeUnit.NANOSECONDS);
+                    return;
+                }
+                case Reply.Compute compute when server.offload != null -> {
+                    await(ctx, exchange);
+                    offload(ctx, exchange, compute);
                     return;
                 }
                 case Reply.Compute compute -> {
-                    ExecutorService pool = server.offload();
-                    if (pool != null) {
-                        armDeadline(ctx, job);
-                        offload(ctx, pool, job, compute);
-                        return;
-                    }
-                    job.start();
-                    reply = job.compute(compute);
+                    exchange.markStarted();
+                    reply = step(exchange, () -> compute.work().run(Safepoint.NONE));
                 }
             }
         }
     }
 
-    /** Runs the CPU step on the pool; its result returns to this channel's event loop as a task. */
-    private void offload(ChannelHandlerContext ctx, ExecutorService pool, Job job, Reply.Compute compute) {
+    /** CPU work on the pool; its result comes back to this connection's loop as a task. */
+    private void offload(ChannelHandlerContext ctx, Exchange exchange, Reply.Compute compute) {
+        // Work on the pool cannot be cut short: past the deadline the client gets 503 and the result is dropped.
+        ScheduledFuture<?> deadline = ctx.executor().schedule(() -> {
+            if (inFlight == exchange) respond(ctx, exchange, Response.text(503, "the request took longer than its deadline\n"), false);
+        }, server.limits.requestDeadline().toNanos(), TimeUnit.NANOSECONDS);
         try {
-            pool.execute(() -> {
-                job.start();
-                Reply next = job.compute(compute);
-                try {
-                    ctx.executor().execute(() -> advance(ctx, job, next));
-                } catch (RejectedExecutionException e) {
-                    // The loop shut down while we computed: the connection is gone.
-                }
+            server.offload.execute(() -> {
+                exchange.markStarted();
+                Reply next = step(exchange, () -> compute.work().run(Safepoint.NONE));
+                ctx.executor().execute(() -> {
+                    deadline.cancel(false);
+                    resume(ctx, exchange, next);
+                });
             });
         } catch (RejectedExecutionException e) {
-            advance(ctx, job, Reply.of(Response.text(503, "server is shutting down\n")));
+            resume(ctx, exchange, Reply.of(Response.text(503, "server is shutting down\n")));
         }
     }
 
-    /**
-     * A request whose work waits (a timer, the pool) must answer within {@code requestDeadline}, or it gets
-     * 503 and the connection closes; a result that comes later is dropped. Inline CPU work cannot be cut short.
-     */
-    private void armDeadline(ChannelHandlerContext ctx, Job job) {
-        if (job.deadline != null) return;
-        job.deadline = ctx.executor().schedule(() -> {
-            if (job.answered || phase == Phase.CLOSING) return;
-            job.answered = true;
-            server.accessLog().refused(503, "deadline missed by " + job.request.path());
-            phase = Phase.CLOSING;
-            releaseWaiting();
-            Response late = Response.text(503, "the request took longer than its deadline\n");
-            ctx.writeAndFlush(Messages.response(late, Timing.refusedNow(acceptedMicros), false, false))
-                    .addListener(ChannelFutureListener.CLOSE);
-        }, server.limits().requestDeadline().toNanos(), TimeUnit.NANOSECONDS);
+    /** Back on the loop after a timer or the pool: finish this request, then serve the ones behind it. */
+    private void resume(ChannelHandlerContext ctx, Exchange exchange, Reply reply) {
+        if (inFlight != exchange) return;     // answered already (the deadline), or the connection is gone
+        inFlight = null;
+        advance(ctx, exchange, reply);
+        serveWaiting(ctx);
     }
 
-    private void respond(ChannelHandlerContext ctx, Job job, Response response) {
-        if (job.answered) return;     // the deadline answered already
-        job.answered = true;
-        if (job.deadline != null) job.deadline.cancel(false);
-        if (!job.started) job.start();
-        Timing timing = job.exchange.finish();
-        server.accessLog().served(job.request, response.status(), timing);
-        if (phase == Phase.CLOSING) return;    // the client left while we worked
-        boolean keepAlive = job.request.keepAlive() && !server.draining();
-        FullHttpResponse out = Messages.response(response, timing, keepAlive, job.request.method().equals("HEAD"));
-        if (keepAlive) {
-            write(ctx, out);
-            next(ctx);
-        } else {
-            phase = Phase.CLOSING;
-            releaseWaiting();
-            ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
-        }
+    private void await(ChannelHandlerContext ctx, Exchange exchange) {
+        inFlight = exchange;
+        updateReading(ctx);
     }
 
-    /** Inside a read the flush waits for channelReadComplete, so pipelined answers leave in one write. */
-    private void write(ChannelHandlerContext ctx, FullHttpResponse out) {
-        if (inRead) {
-            ctx.write(out).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    private void respond(ChannelHandlerContext ctx, Exchange exchange, Response response, boolean keepAlive) {
+        inFlight = null;
+        Timing timing = exchange.finish();
+        server.accessLog.served(exchange.request(), response.status(), timing);
+        if (closing) return;    // the client left while we worked
+        FullHttpResponse out = response(response, timing, keepAlive, exchange.request().method().equals("HEAD"));
+        if (!keepAlive) {
+            closeAfter(ctx, out);
+        } else if (inRead) {
+            ctx.write(out, ctx.voidPromise());    // flushed in channelReadComplete: pipelined answers leave in one write
             needsFlush = true;
         } else {
-            ctx.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            ctx.writeAndFlush(out, ctx.voidPromise());
         }
     }
 
-    /**
-     * Answers a refused request and closes: output is shut first and input read and dropped for a moment,
-     * because closing with unread input makes the kernel send a reset that can destroy the answer.
-     */
-    private void refuse(ChannelHandlerContext ctx, Refusal refusal) {
-        phase = Phase.CLOSING;
-        cancelIdleDeadline();
-        releaseWaiting();
-        server.accessLog().refused(refusal.status(), refusal.reason());
-        Response answer = Response.text(refusal.status(), refusal.reason() + "\n");
-        screen.discardInput();
-        ctx.channel().config().setAutoRead(screen.mayDiscardMore() && !inputShut);
-        ctx.writeAndFlush(Messages.response(answer, Timing.refusedNow(acceptedMicros), false, false)).addListener(f -> {
-            if (!f.isSuccess() || !(ctx.channel() instanceof DuplexChannel duplex)) {
-                ctx.close();
-                return;
-            }
-            duplex.shutdownOutput();
-            ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
-        });
+    /** A refused request: a short reason with Connection: close, and the connection ends once it is written. */
+    private void refuse(ChannelHandlerContext ctx, HttpException problem) {
+        if (closing) return;
+        server.accessLog.refused(problem.status(), problem.getMessage());
+        cancelHeaderDeadline();
+        closeAfter(ctx, response(Response.text(problem.status(), problem.getMessage() + "\n"), Timing.refusedNow(acceptedMicros), false, false));
     }
 
-    private void becomeIdle(ChannelHandlerContext ctx) {
-        phase = Phase.IDLE;
-        if (server.draining() && !screen.inProgress()) {
-            close(ctx);
-            return;
-        }
-        cancelIdleDeadline();
-        idleDeadline = ctx.executor().schedule(() -> {
-            idleDeadline = null;
-            // A half-read request is the screen's to time out (408, or a stalled body).
-            if (phase == Phase.IDLE && !screen.inProgress()) close(ctx);
-        }, server.limits().idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    private void closeAfter(ChannelHandlerContext ctx, Object last) {
+        closing = true;
+        waiting.forEach(FullHttpRequest::release);
+        waiting.clear();
+        ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** Closes once everything written so far has gone out; nothing more will arrive to answer. */
+    /** Closes once everything written so far has gone out: nothing more will arrive to answer. */
     private void finish(ChannelHandlerContext ctx) {
-        phase = Phase.CLOSING;
-        cancelIdleDeadline();
-        releaseWaiting();
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        closeAfter(ctx, Unpooled.EMPTY_BUFFER);
     }
 
-    private void close(ChannelHandlerContext ctx) {
-        phase = Phase.CLOSING;
-        cancelIdleDeadline();
-        ctx.close();
+    /** Read while nothing waits and the client takes its answers. */
+    private void updateReading(ChannelHandlerContext ctx) {
+        boolean wanted = inFlight == null && !closing && ctx.channel().isWritable();
+        if (ctx.channel().config().isAutoRead() != wanted) ctx.channel().config().setAutoRead(wanted);
     }
 
-    private void cancelIdleDeadline() {
-        if (idleDeadline != null) {
-            idleDeadline.cancel(false);
-            idleDeadline = null;
+    /** Between requests: nothing in flight, waiting, or half received. */
+    private boolean idle() {
+        return inFlight == null && waiting.isEmpty() && headerDeadline == null && !readingBody;
+    }
+
+    /** One step of the application; what it throws becomes the shared 500 answer. */
+    private static Reply step(Exchange exchange, Supplier<Reply> step) {
+        try {
+            return step.get();
+        } catch (RuntimeException | StackOverflowError e) {
+            return Reply.of(ApplicationErrors.handle(exchange.request(), e));
         }
     }
 
-    private void releaseWaiting() {
-        Object item;
-        while ((item = waiting.poll()) != null) ReferenceCountUtil.release(item);
+    /** Netty's request as the application's. */
+    static Request request(FullHttpRequest msg) {
+        List<Header> fields = new ArrayList<>(msg.headers().size());
+        msg.headers().forEach(e -> fields.add(new Header(e.getKey(), e.getValue())));
+        byte[] body = msg.content().isReadable() ? ByteBufUtil.getBytes(msg.content()) : Request.NO_BODY;
+        String target = msg.uri();
+        int slash = target.indexOf('/', target.indexOf("//") + 2);    // absolute form: the path after the authority
+        String rest = target.startsWith("/") || target.equals("*") ? target : slash < 0 ? "/" : target.substring(slash);
+        int q = rest.indexOf('?');
+        return new Request(msg.method().name(), target, q < 0 ? rest : rest.substring(0, q), q < 0 ? "" : rest.substring(q + 1),
+                msg.protocolVersion().text(), new Headers(fields), body);
     }
 
-    /** One request's work in progress. */
-    private static final class Job {
-        final Request request;
-        final Exchange exchange;
-        /** Whether a step has run; a response built after an offloaded step keeps the worker's name. */
-        boolean started;
-        /** Whether an answer was written: the result, or 503 when the deadline passed first. Loop only. */
-        boolean answered;
-        ScheduledFuture<?> deadline;
-
-        Job(Request request, Exchange exchange) {
-            this.request = request;
-            this.exchange = exchange;
-        }
-
-        void start() {
-            exchange.markStarted();
-            started = true;
-        }
-
-        Reply compute(Reply.Compute compute) {
-            try {
-                return compute.work().run(Safepoint.NONE);
-            } catch (RuntimeException | Error e) {
-                return failed(e);
-            }
-        }
-
-        Reply wake(Reply.Sleep sleep) {
-            try {
-                return sleep.then().get();
-            } catch (RuntimeException | Error e) {
-                return failed(e);
-            }
-        }
-
-        Reply failed(Throwable e) {
-            if (e instanceof VirtualMachineError vme) throw vme;
-            return Reply.of(ApplicationErrors.handle(request, e));
-        }
+    /** The answer in the shared header order: Server, Date, Content-Type, Content-Length, Connection, timing, the application's. */
+    static FullHttpResponse response(Response response, Timing timing, boolean keepAlive, boolean head) {
+        var body = head || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
+        var status = HttpResponseStatus.valueOf(response.status(), Status.reason(response.status()));    // Netty's phrases differ (413)
+        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, false);
+        out.headers().add("Server", ResponseWriter.SERVER).add("Date", HttpDate.now());
+        if (response.contentType() != null) out.headers().add("Content-Type", response.contentType());
+        out.headers().add("Content-Length", response.body().length).add("Connection", keepAlive ? "keep-alive" : "close")
+                .add(Timing.ACCEPTED, timing.acceptedMicros()).add(Timing.STARTED, timing.startedMicros())
+                .add(Timing.FINISHED, timing.finishedMicros()).add(Timing.SERVED_BY, timing.servedBy());
+        response.headers().forEach(h -> out.headers().add(h.name(), h.value()));
+        return out;
     }
 }

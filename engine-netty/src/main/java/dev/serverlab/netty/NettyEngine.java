@@ -3,16 +3,21 @@ package dev.serverlab.netty;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.EngineOption;
 import dev.serverlab.api.Engines;
+import dev.serverlab.api.Limits;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
+import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.AccessLog;
 import dev.serverlab.api.server.Listener;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.FastThreadLocalThread;
@@ -22,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
-import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,31 +39,20 @@ import java.util.function.Supplier;
  * Netty's event loops: the model of nginx and Node, on the library most Java servers are built on.
  *
  * <pre>
- *   clients ─► netty-accept ─► netty-loop-1 … netty-loop-N   (one thread each, epoll or NIO;
- *              (accepts, stamps      │                          each connection lives on one loop)
- *               the time)            ▼
- *                      RequestScreen ─ HttpServerCodec ─ RequestGuard ─ HttpObjectAggregator ─ ExchangeHandler
- *                                                                                                   │
- *        /sleep/{ms}:  a timer on the loop (schedule); the loop serves others meanwhile ◄──────────┤
- *        /fib/{n}:     inline ─ the loop computes, and every connection on it waits ◄──────────────┤
- *                      --offload N ─ netty-offload-1 … N compute; the result is a task on the loop ◄┘
+ *   clients ─► netty-accept ─► netty-loop-1 … N (epoll or NIO; a connection lives on one loop)
+ *              Acceptor: accept time, maxConnections      │
+ *                 IdleStateHandler ─ HttpRequestDecoder ─ HttpObjectAggregator ─ ExchangeHandler
+ *                 /sleep/{ms}  a timer on the loop: the loop serves others meanwhile
+ *                 /fib/{n}     inline: the loop computes, every connection on it waits;
+ *                              --offload N: netty-offload-1 … N compute, the answer is a task on the loop
  * </pre>
  *
- * Ten clients asking for a 1 s sleep finish together in about 1 s, on any number of loops. Ten asking for
- * CPU work on one loop are served one after another, as on the serial server; with {@code --offload 2}
- * two computations run at once while the loop goes on accepting and answering.
- *
- * <p>Options: {@code --loops N} event-loop threads (default: the number of cores), {@code --offload N}
- * threads for CPU work (default: none, inline). {@code -Dserverlab.netty.transport=nio} picks the JDK's
- * selector over epoll.
+ * Options: {@code --loops N} event-loop threads (default: the cores), {@code --offload N} threads for CPU
+ * work (default: none, inline). {@code -Dserverlab.netty.transport=nio} picks the JDK's selector over epoll.
  */
 public final class NettyEngine implements ServerEngine {
 
     private static final Logger log = LoggerFactory.getLogger(NettyEngine.class);
-
-    static final String LOOPS = "loops";
-    static final String OFFLOAD = "offload";
-
     private final Supplier<Transport> transports;
 
     public NettyEngine() {
@@ -82,63 +76,63 @@ public final class NettyEngine implements ServerEngine {
 
     @Override
     public List<EngineOption> options() {
-        return List.of(
-                new EngineOption(LOOPS, EngineOption.Kind.COUNT, "event-loop threads (default: the number of cores)"),
-                new EngineOption(OFFLOAD, EngineOption.Kind.COUNT, "run CPU work on a pool of N threads instead of the event loop"));
+        return List.of(new EngineOption("loops", EngineOption.Kind.COUNT, "event-loop threads (default: the number of cores)"),
+                new EngineOption("offload", EngineOption.Kind.COUNT, "run CPU work on a pool of N threads instead of the event loop"));
     }
 
     @Override
     public RunningServer start(EngineConfig config, Application application) throws IOException {
         config = Engines.configure(this, config);
-        int loops = config.count(LOOPS, Runtime.getRuntime().availableProcessors());
-        int offloadThreads = config.count(OFFLOAD, 0);
-        InetSocketAddress address = Listener.address(config);
+        int loops = config.count("loops", Runtime.getRuntime().availableProcessors());
+        int threads = config.count("offload", 0);
         Transport transport = transports.get();
-        Warmup.run(config.limits());
-
-        EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, threads("netty-accept", false), transport.factory());
-        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(loops, threads("netty-loop", false), transport.factory());
+        warmUp(config.limits());
         // Pool threads are daemons: CPU work cannot be interrupted, and must not keep the JVM alive after close.
-        ExecutorService offload = offloadThreads == 0 ? null
-                : Executors.newFixedThreadPool(offloadThreads, threads("netty-offload", true));
-        ServerContext context = new ServerContext(application, config.limits(), new AccessLog(config.accessLog()), offload);
+        ExecutorService offload = threads == 0 ? null : Executors.newFixedThreadPool(threads, threads("netty-offload", true));
+        HttpPipeline pipeline = new HttpPipeline(application, config.limits(), new AccessLog(config.accessLog()), offload);
         ChannelGroup channels = new DefaultChannelGroup("serverlab-netty", GlobalEventExecutor.INSTANCE);
-
-        ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(acceptor, workers)
-                .channel(transport.channel())
-                .option(ChannelOption.SO_BACKLOG, Listener.BACKLOG)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .handler(new AcceptGate(config.limits().maxConnections(), channels, context.accessLog()))
+        NettyServer server = new NettyServer(channels, pipeline,
+                new MultiThreadIoEventLoopGroup(1, threads("netty-accept", false), transport.factory()),
+                new MultiThreadIoEventLoopGroup(loops, threads("netty-loop", false), transport.factory()));
+        ServerBootstrap bootstrap = new ServerBootstrap().group(server.acceptor, server.workers).channel(transport.channel())
+                .option(ChannelOption.SO_BACKLOG, Listener.BACKLOG).option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new Acceptor(config.limits().maxConnections(), channels, pipeline.accessLog))
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                // A client may shut its output once its requests are sent (RFC 9112 §9.6): keep ours open for the answers.
+                // A client may shut its output once its requests are sent (RFC 9112 §9.6): ours stays open for the answers.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childHandler(new HttpPipeline(context));
-        Channel listener;
+                .childHandler(pipeline);
         try {
-            listener = bootstrap.bind(address).sync().channel();
+            server.listener = bootstrap.bind(Listener.address(config)).sync().channel();
         } catch (Exception e) {
-            NettyServer.release(acceptor, workers, offload, config.limits().drainTimeout());
-            throw bindFailure(config, e);
-        } catch (Error e) {
-            NettyServer.release(acceptor, workers, offload, config.limits().drainTimeout());
-            throw e;
+            server.release();
+            String message = String.valueOf(e.getMessage());
+            if (e instanceof BindException || message.contains("Address already in use") || message.contains("Cannot assign requested address")) {
+                throw new Listener.PortInUseException(config.host(), config.port(), e);    // as every engine says it
+            }
+            throw e instanceof IOException io ? io : new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + message, e);
         }
-        String cpu = offload == null ? "inline on the loops" : "offloaded to " + offloadThreads + " threads";
-        log.info("netty listening on {} with transport={} ({}), {} loops, CPU work {}",
-                listener.localAddress(), transport.name(), transport.why(), loops, cpu);
-        String details = "transport=" + transport.name() + " loops=" + loops
-                + " offload=" + (offload == null ? "off" : Integer.toString(offloadThreads));
-        return new NettyServer(listener, channels, context, acceptor, workers, details);
+        server.details = "transport=" + transport.name() + " loops=" + loops + " offload=" + (threads == 0 ? "off" : threads);
+        log.info("netty listening on {} with {} ({}), CPU work {}", server.listener.localAddress(), server.details, transport.why(),
+                threads == 0 ? "inline on the loops" : "offloaded to " + threads + " threads");
+        return server;
     }
 
-    /** Netty reports a taken port with its own exception types; say it the way every engine does. */
-    private static IOException bindFailure(EngineConfig config, Exception e) {
-        String message = String.valueOf(e.getMessage());
-        if (e instanceof BindException || message.contains("Address already in use") || message.contains("Cannot assign requested address")) {
-            return new Listener.PortInUseException(config.host(), config.port(), e);
+    /**
+     * A few of the experiment's requests through a pipeline on an {@link EmbeddedChannel}, in this thread and
+     * before the port is bound, so the first client does not wait for class loading: no socket, no event loop
+     * held up, never the user's application, nothing in the access log.
+     */
+    static void warmUp(Limits limits) {
+        EmbeddedChannel channel = new EmbeddedChannel();
+        try {
+            new HttpPipeline(Application.experiment(), limits, new AccessLog(false), null).configure(channel, 0L);
+            channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: w\r\n\r\nHEAD /fib/1 HTTP/1.1\r\nHost: w\r\n\r\n"
+                    + "POST / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nBAD\r\n\r\n", StandardCharsets.ISO_8859_1));
+        } catch (RuntimeException e) {
+            log.debug("warm-up failed; the first requests will be slower", e);
+        } finally {
+            channel.finishAndReleaseAll();
         }
-        return e instanceof IOException io ? io : new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + message, e);
     }
 
     /** Threads named {@code prefix-1}, {@code prefix-2}, …: the lab colours its timelines by these names. */
@@ -149,5 +143,37 @@ public final class NettyEngine implements ServerEngine {
             t.setDaemon(daemon);
             return t;
         };
+    }
+
+    /**
+     * On the listening channel, ahead of Netty's acceptor: stamps the accept time (before the connection waits
+     * for a busy loop, so the timing headers show that wait), tracks the connection for close(), and at
+     * maxConnections turns the listener's AUTO_READ off: Netty stops accepting, and further clients wait in
+     * the kernel's backlog until a connection closes.
+     */
+    private static final class Acceptor extends ChannelInboundHandlerAdapter {
+        private final int max;
+        private final ChannelGroup channels;
+        private final AccessLog accessLog;
+        private final AtomicInteger open = new AtomicInteger();
+
+        Acceptor(int max, ChannelGroup channels, AccessLog accessLog) {
+            this.max = max;
+            this.channels = channels;
+            this.accessLog = accessLog;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel child = (Channel) msg;
+            child.attr(HttpPipeline.ACCEPTED_AT).set(Timing.nowMicros());
+            accessLog.accepted(child.remoteAddress());
+            channels.add(child);
+            if (open.incrementAndGet() >= max) ctx.channel().config().setAutoRead(false);
+            child.closeFuture().addListener(f -> {
+                if (open.decrementAndGet() < max) ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true));
+            });
+            ctx.fireChannelRead(child);
+        }
     }
 }

@@ -8,8 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,31 +24,26 @@ final class NettyServer implements RunningServer {
 
     private static final Logger log = LoggerFactory.getLogger(NettyServer.class);
     /** A loop shuts down once no task arrived for this long; in-flight work was already drained. */
-    private static final Duration QUIET_PERIOD = Duration.ofMillis(50);
+    private static final long QUIET_MILLIS = 50;
 
-    private final Channel listener;
     private final ChannelGroup channels;
-    private final ServerContext context;
-    private final EventLoopGroup acceptor;
-    private final EventLoopGroup workers;
-    private final InetSocketAddress address;
-    private final String details;
+    private final HttpPipeline pipeline;
+    final EventLoopGroup acceptor;
+    final EventLoopGroup workers;
+    Channel listener;
+    String details;
     private boolean closed;
 
-    NettyServer(Channel listener, ChannelGroup channels, ServerContext context, EventLoopGroup acceptor,
-                EventLoopGroup workers, String details) {
-        this.listener = listener;
+    NettyServer(ChannelGroup channels, HttpPipeline pipeline, EventLoopGroup acceptor, EventLoopGroup workers) {
         this.channels = channels;
-        this.context = context;
+        this.pipeline = pipeline;
         this.acceptor = acceptor;
         this.workers = workers;
-        this.address = (InetSocketAddress) listener.localAddress();
-        this.details = details;
     }
 
     @Override
     public InetSocketAddress address() {
-        return address;
+        return (InetSocketAddress) listener.localAddress();
     }
 
     @Override
@@ -58,38 +51,31 @@ final class NettyServer implements RunningServer {
         return details;
     }
 
+    /** Closes as the diagram says; a second call does nothing. */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        Duration drain = context.limits().drainTimeout();
+        long drain = pipeline.limits.drainTimeout().toMillis();
         listener.close().awaitUninterruptibly();
-        context.startDraining();
-        channels.forEach(ch -> ch.pipeline().fireUserEventTriggered(Signal.DRAIN));
-        if (!channels.newCloseFuture().awaitUninterruptibly(drain.toMillis())) {
-            log.warn("{} connections still busy after the drain timeout of {}; closing them", channels.size(), drain);
+        pipeline.draining = true;
+        channels.forEach(ch -> ch.pipeline().fireUserEventTriggered(ExchangeHandler.DRAIN));
+        if (!channels.newCloseFuture().awaitUninterruptibly(drain)) {
+            log.warn("{} connections still busy after the drain timeout of {} ms; closing them", channels.size(), drain);
             channels.close().awaitUninterruptibly(1000);
         }
-        release(acceptor, workers, context.offload(), drain);
+        release();
     }
 
     /** Stops the loops and the pool, waiting a bounded time for each. */
-    static void release(EventLoopGroup acceptor, EventLoopGroup workers, ExecutorService offload, Duration drain) {
-        long quiet = Math.min(QUIET_PERIOD.toMillis(), drain.toMillis());
-        acceptor.shutdownGracefully(quiet, drain.toMillis(), TimeUnit.MILLISECONDS);
-        workers.shutdownGracefully(quiet, drain.toMillis(), TimeUnit.MILLISECONDS);
-        if (offload != null) offload.shutdownNow();
-        boolean stopped = acceptor.terminationFuture().awaitUninterruptibly(drain.toMillis() + 1000)
-                & workers.terminationFuture().awaitUninterruptibly(drain.toMillis() + 1000);
-        if (!stopped) log.warn("event loops still running {} after shutdown; a CPU step may be holding one", drain);
-        if (offload != null) {
-            try {
-                if (!offload.awaitTermination(drain.toMillis(), TimeUnit.MILLISECONDS)) {
-                    log.warn("offload threads still computing after {}; they are daemons and will not hold the JVM", drain);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+    void release() {
+        long drain = pipeline.limits.drainTimeout().toMillis();
+        acceptor.shutdownGracefully(Math.min(QUIET_MILLIS, drain), drain, TimeUnit.MILLISECONDS);
+        workers.shutdownGracefully(Math.min(QUIET_MILLIS, drain), drain, TimeUnit.MILLISECONDS);
+        // The pool's threads are daemons: CPU work still running cannot be cut short, and will not hold the JVM.
+        if (pipeline.offload != null) pipeline.offload.shutdownNow();
+        boolean stopped = acceptor.terminationFuture().awaitUninterruptibly(drain + 1000)
+                & workers.terminationFuture().awaitUninterruptibly(drain + 1000);
+        if (!stopped) log.warn("event loops still running {} ms after shutdown; a CPU step may be holding one", drain);
     }
 }

@@ -9,28 +9,18 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 /**
- * How the event loops wait for sockets: Linux epoll through Netty's native library when it loads,
- * otherwise the JDK's NIO selector. Both serve the same pipeline; epoll makes fewer system calls.
+ * How the loops wait for sockets: Linux epoll through Netty's native library when it loads (fewer system
+ * calls), else the JDK's NIO selector; {@code -Dserverlab.netty.transport=nio} asks for NIO.
  *
- * @param name    {@code epoll} or {@code nio}, as shown in the log and in {@code details()}
- * @param factory what each event loop is built on
- * @param channel the listening socket's class, which must match the loops
- * @param why     why this transport was chosen, for the log
+ * @param name {@code epoll} or {@code nio}; @param channel the listening socket's class, matching the loops;
+ * @param why why this transport was chosen, for the log
  */
 record Transport(String name, IoHandlerFactory factory, Class<? extends ServerChannel> channel, String why) {
 
-    /** Set to {@code nio} to compare the JDK's selector with epoll on the same machine. */
-    static final String PROPERTY = "serverlab.netty.transport";
-
-    /** Epoll when the native transport is available here (and NIO was not asked for), else NIO. */
     static Transport best() {
-        if ("nio".equalsIgnoreCase(System.getProperty(PROPERTY))) return nio("-D" + PROPERTY + "=nio");
-        if (Epoll.isAvailable()) {
-            return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, "native epoll loaded");
-        }
-        Throwable cause = Epoll.unavailabilityCause();
-        String why = "epoll unavailable: " + (cause == null ? "unknown reason" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
-        return nio(why);
+        if ("nio".equalsIgnoreCase(System.getProperty("serverlab.netty.transport"))) return nio("-Dserverlab.netty.transport=nio");
+        if (Epoll.isAvailable()) return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, "native epoll loaded");
+        return nio("epoll unavailable: " + Epoll.unavailabilityCause());
     }
 
     static Transport nio(String why) {

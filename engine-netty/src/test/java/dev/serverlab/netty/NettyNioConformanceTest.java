@@ -3,11 +3,18 @@ package dev.serverlab.netty;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.conformance.ConformanceSuite;
 
+import java.util.Map;
+
 /** The contract on the JDK's NIO selector, the transport used where epoll does not load. */
 class NettyNioConformanceTest extends ConformanceSuite {
 
     @Override
     protected ServerEngine engine() {
         return new NettyEngine(() -> Transport.nio("test"));
+    }
+
+    @Override
+    protected Map<String, Integer> statusChoices() {
+        return NettyStatusChoices.CHOICES;
     }
 }

@@ -33,6 +33,6 @@ class NettyOffloadHttpTest extends HttpContract {
         Wire.Answer a = Wire.exchange(port(), Wire.get("/fib/25"));
         assertThat(a.text()).isEqualTo("75025\n");
         assertThat(a.header("X-Served-By")).matches(".*/netty-offload-\\d+");
-        assertThat(server.details()).isEqualTo(server.details().replaceAll("offload=2", "offload=2")).contains("loops=1 offload=2");
+        assertThat(server.details()).endsWith("loops=1 offload=2");
     }
 }
