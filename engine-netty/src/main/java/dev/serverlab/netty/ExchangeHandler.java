@@ -121,7 +121,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             inputShut = true;      // RFC 9112 §9.6: a client may half-close after its requests; they are still answered
             if (inFlight == null && waiting.isEmpty()) finish(ctx);
         } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
-            if (inFlight == null && waiting.isEmpty()) ctx.close();    // nothing in flight: idle, or a stalled head or body
+            if (inFlight != null || !waiting.isEmpty()) return;
+            // A body that stopped arriving gets a 408, as on every engine; an idle connection or a stalled head just closes.
+            if (readingBody) refuse(ctx, new HttpException(408, "the request body stopped arriving"));
+            else ctx.close();
         } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.WRITER_IDLE) {
             var pending = ctx.channel().unsafe().outboundBuffer();
             if (pending != null && pending.totalPendingWriteBytes() > 0) ctx.close();    // the client stopped reading

@@ -8,6 +8,12 @@ import java.util.Map;
 /** The contract on the JDK's NIO selector, the transport used where epoll does not load. */
 class NettyNioConformanceTest extends ConformanceSuite {
 
+    /** The same codec as the engine's main conformance class: the byte-level cases run there, a smoke subset here. */
+    @Override
+    protected boolean variant() {
+        return true;
+    }
+
     @Override
     protected ServerEngine engine() {
         return new NettyEngine(() -> Transport.nio("test"));

@@ -9,6 +9,12 @@ import java.util.Map;
 /** The contract with CPU work offloaded, on a single event loop. */
 class NettyOffloadConformanceTest extends ConformanceSuite {
 
+    /** The same codec as the engine's main conformance class: the byte-level cases run there, a smoke subset here. */
+    @Override
+    protected boolean variant() {
+        return true;
+    }
+
     @Override
     protected ServerEngine engine() {
         return new NettyEngine();
