@@ -24,8 +24,9 @@ serverlab_lab_stale() {
     [ -e "$_entry" ] || { IFS=$_old_ifs; echo "missing class path entry $_entry"; return 0; }
   done
   IFS=$_old_ifs
+  # `if`, not `&&`: ./lab runs under set -e, which a false test ending the loop would trip.
   _newer=$(cd "$_root" && serverlab_lab_inputs . | while IFS= read -r _p; do
-      [ "$_p" -nt "$_target/lab.inputs" ] && { echo "$_p"; break; }; done)
+      if [ "$_p" -nt "$_target/lab.inputs" ]; then echo "$_p"; break; fi; done)
   [ -z "$_newer" ] || { echo "changed $_newer"; return 0; }
   serverlab_lab_inputs "$_root" | cmp -s - "$_target/lab.inputs" || { echo "sources added or deleted"; return 0; }
   return 1
