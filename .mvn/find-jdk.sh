@@ -1,5 +1,6 @@
 # Finds a JDK >= 21 for the build and for ./lab, in this order: JAVA_HOME, the java on the PATH,
-# then the newest JDK in the system's JVM folder (/usr/lib/jvm, or /Library/Java/JavaVirtualMachines).
+# then the newest JDK in the system's JVM folder (/usr/lib/jvm, or /Library/Java/JavaVirtualMachines; or the
+# folders listed in SERVERLAB_JDK_DIRS, separated by spaces, e.g. "$HOME/.sdkman/candidates/java").
 # Sourced by ./mvnw and ./lab. On success it sets SERVERLAB_JAVA_HOME and returns 0; otherwise it
 # prints what to install and returns 1. POSIX sh: mvnw runs under `set -euf`.
 
@@ -33,19 +34,21 @@ serverlab_find_jdk() {
   _best= _best_version=0
   _restore_f=false
   case $- in *f*) set +f; _restore_f=true ;; esac
-  for _home in /usr/lib/jvm/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
-    [ -d "$_home" ] || continue
-    _version=$(serverlab_jdk_version "$_home")
-    if [ "$_version" -ge "$SERVERLAB_MIN_JAVA" ] && [ "$_version" -gt "$_best_version" ]; then
-      _best=$_home _best_version=$_version
-    fi
+  for _dir in ${SERVERLAB_JDK_DIRS:-/usr/lib/jvm /Library/Java/JavaVirtualMachines}; do
+    for _home in "$_dir"/* "$_dir"/*/Contents/Home; do
+      [ -d "$_home" ] || continue
+      _version=$(serverlab_jdk_version "$_home")
+      if [ "$_version" -ge "$SERVERLAB_MIN_JAVA" ] && [ "$_version" -gt "$_best_version" ]; then
+        _best=$_home _best_version=$_version
+      fi
+    done
   done
   if $_restore_f; then set -f; fi
   if [ -n "$_best" ]; then
     SERVERLAB_JAVA_HOME=$_best
     return 0
   fi
-  echo "serverlab needs a JDK $SERVERLAB_MIN_JAVA or newer, and found none (JAVA_HOME, java on the PATH, /usr/lib/jvm)." >&2
+  echo "serverlab needs a JDK $SERVERLAB_MIN_JAVA or newer, and found none (JAVA_HOME, java on the PATH, ${SERVERLAB_JDK_DIRS:-/usr/lib/jvm})." >&2
   echo "Install one, for example: sudo apt-get install openjdk-21-jdk   (or any JDK >= 21), or set JAVA_HOME to it." >&2
   return 1
 }
