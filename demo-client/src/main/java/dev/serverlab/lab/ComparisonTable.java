@@ -26,7 +26,7 @@ final class ComparisonTable {
         return new String[] {
                 run.variant().label(), run.workload().key(), Format.micros(s.totalMicros()),
                 Format.micros(s.minLatencyMicros()), Format.seconds(s.medianLatencyMicros() / 1e6), Format.micros(s.maxLatencyMicros()),
-                ideal, run.overIdeal().map(r -> Format.number(r, 2) + " ×").orElse("?"),
+                ideal, run.overIdeal().map(r -> Format.number(r, 2) + " ×").orElse(run.tMisMeasured() ? "t?" : "?"),
                 Integer.toString(s.workers()), Integer.toString(s.peakInService())};
     }
 

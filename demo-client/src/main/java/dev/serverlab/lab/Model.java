@@ -9,7 +9,8 @@ package dev.serverlab.lab;
  *   kind        CPU work at once                     IO waits at once
  *   SERIAL      1                                    1
  *   POOL        workers (1 under a GIL)              workers
- *   UNBOUNDED   every request (1 under a GIL)        every request
+ *   UNBOUNDED   every request (1 under a GIL): virtual   every request
+ *               threads, run to completion on C carriers
  *   EVENT_LOOP  loops inline, or the offload pool    every request (a timer, no thread)
  *   UNKNOWN     ?                                    ?
  * </pre>
@@ -61,6 +62,19 @@ public record Model(Kind kind, int workers, int loops, int offload, boolean gil)
             case UNBOUNDED -> EVERY;
             case EVENT_LOOP -> offload > 0 ? offload : loops;
             case UNKNOWN -> 0;
+        };
+    }
+
+    /**
+     * Whether the OS time-slices the CPU work across the cores: true for platform threads and processes (a
+     * pool, prefork, an offload pool), false where each request runs to completion on its thread: virtual
+     * threads on their carriers, CPU work inline on an event loop, and serial models.
+     */
+    public boolean timeSliced() {
+        return switch (kind) {
+            case POOL -> true;
+            case EVENT_LOOP -> offload > 0;
+            case SERIAL, UNBOUNDED, UNKNOWN -> false;
         };
     }
 

@@ -107,6 +107,7 @@ final class ResultsJson {
             m.put("warmup", null);
         }
         m.put("aloneSeconds", seconds(r.alone().toNanos() / 1e3));
+        m.put("aloneNote", r.aloneNote());
         m.put("idealSeconds", r.ideal().map(i -> seconds(i.total().toNanos() / 1e3)).orElse(null));
         m.put("idealFormula", r.ideal().map(IdealTotal::formula).orElse(null));
         if (r.measured()) {
@@ -115,6 +116,7 @@ final class ResultsJson {
             m.put("repetitionTotalsSeconds", r.totalsMicros().stream().map(t -> seconds(t)).toList());
             m.put("chosenRepetition", r.chosen() + 1);
             m.put("measuredOverIdeal", r.overIdeal().orElse(null));
+            m.put("tMisMeasured", r.tMisMeasured());
             m.put("latencySeconds", ordered("min", seconds(s.minLatencyMicros()), "median", seconds(s.medianLatencyMicros()),
                     "max", seconds(s.maxLatencyMicros())));
             m.put("medianServiceSeconds", seconds(s.medianServiceMicros()));

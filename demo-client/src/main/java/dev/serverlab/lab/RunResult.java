@@ -17,11 +17,12 @@ import java.util.Optional;
  * @param server       the server's pid and details, or null when it did not start
  * @param error        why the run failed, or null
  * @param alone        how long one request took alone on this server, just before the run: the t (or w) of the ideal
+ * @param aloneNote    what a reader should know about that t (see {@link AloneTime}), or null
  * @param ideal        the ideal total, when the model is known
  * @param clients      how many clients were asked to run
  */
 public record RunResult(Variant variant, Workload workload, List<List<LabClient.Sample>> repetitions, int chosen,
-                        Warmup warmup, Server server, String error, Duration alone, Optional<IdealTotal> ideal,
+                        Warmup warmup, Server server, String error, Duration alone, String aloneNote, Optional<IdealTotal> ideal,
                         int clients) {
 
     /** The warm-up: {@code requests} concurrent requests for {@code path}, answered in {@code micros}. */
@@ -34,7 +35,7 @@ public record RunResult(Variant variant, Workload workload, List<List<LabClient.
 
     public static RunResult failed(Variant variant, Workload workload, Server server, String error,
                                    Optional<IdealTotal> ideal, int clients) {
-        return new RunResult(variant, workload, List.of(), -1, null, server, error, workload.perRequest(), ideal, clients);
+        return new RunResult(variant, workload, List.of(), -1, null, server, error, workload.perRequest(), null, ideal, clients);
     }
 
     /** The index of the repetition with the median total (the lower middle one of an even count). */
@@ -69,8 +70,21 @@ public record RunResult(Variant variant, Workload workload, List<List<LabClient.
         return RunStats.of(samples());
     }
 
-    /** Measured total over ideal total, when both exist. */
+    /**
+     * Measured total over ideal total, when both exist and the ratio is possible: a total below the best the
+     * model allows means the ideal's t was measured too large (see {@link #tMisMeasured()}), not a model that
+     * beat itself, so no ratio is given then.
+     */
     public Optional<Double> overIdeal() {
+        return ratio().filter(r -> r >= 1.0);
+    }
+
+    /** True when the measured total came out below its ideal: the t (one request alone) was mis-measured. */
+    public boolean tMisMeasured() {
+        return ratio().filter(r -> r < 1.0).isPresent();
+    }
+
+    private Optional<Double> ratio() {
         if (!measured() || ideal.isEmpty() || ideal.get().total().isZero()) return Optional.empty();
         return Optional.of(stats().totalMicros() / (ideal.get().total().toNanos() / 1e3));
     }

@@ -61,10 +61,15 @@ final class Story {
 
         if (run.ideal().isPresent()) {
             IdealTotal ideal = run.ideal().get();
-            double ratio = run.overIdeal().orElse(0.0);
-            sentences.add("The ideal for " + run.variant().model().describe() + " on " + cores + " core"
-                    + (cores == 1 ? "" : "s") + " is " + Format.seconds(ideal.total()) + " = " + ideal.formula()
-                    + "; measured " + Format.number(ratio, 2) + " × that.");
+            String intro = "The ideal for " + run.variant().model().describe() + " on " + cores + " core"
+                    + (cores == 1 ? "" : "s") + " is " + Format.seconds(ideal.total()) + " = " + ideal.formula();
+            if (run.tMisMeasured()) {
+                sentences.add(intro + "; the measured total, " + Format.seconds(total) + ", is below it, which no run can"
+                        + " be: t (" + Format.seconds(alone) + " alone) was mis-measured, so no ratio is given.");
+            } else {
+                sentences.add(intro + "; measured " + Format.number(run.overIdeal().orElse(0.0), 2) + " × that.");
+            }
+            if (run.aloneNote() != null) sentences.add("About t: " + run.aloneNote() + ".");
         } else {
             sentences.add("No ideal total: the lab does not know how " + run.variant().engine()
                     + " serves concurrent requests.");

@@ -11,7 +11,7 @@ import java.util.Optional;
  * One variant's turn in a comparison, in a fresh JVM:
  *
  * <pre>
- *   start ./lab serve ──► per workload: warm up ──► (CPU) time one request alone, twice ──► N clients × R ──► stop
+ *   start ./lab serve ──► per workload: warm up ──► (CPU) time one request alone until stable ──► N clients × R ──► stop
  *        │ fails                  │ server died           │ server died                    │ requests failed
  *        ▼                        ▼                       ▼                                ▼
  *   a failed row per workload, with the reason (exit code, the child's last output)   a row that says how many
@@ -91,23 +91,27 @@ final class Trial {
                 return RunResult.failed(variant, w, info, exited(server, "the warm-up", samples), ideal, clients);
             }
         }
-        // t for this row: the quicker of two requests alone, in this JVM, now (the calibration's t came from
-        // another JVM; on a shared machine others can only slow a timing down, so the quicker is the better guess)
+        // t for this row: the same request alone in this JVM, timed until it is stable (see AloneTime); the
+        // calibration's t came from another JVM, and JIT state makes the same n cost differently at first
         Duration alone = w.perRequest();
+        String aloneNote = null;
         if (w.kind() == Workload.Kind.CPU) {
             progress.now(variant.label() + " · " + w.key() + " · alone");
-            long best = Long.MAX_VALUE;
-            for (int i = 0; i < 2; i++) {
+            List<List<LabClient.Sample>> failedAlone = new ArrayList<>();
+            AloneTime timed = AloneTime.measure(() -> {
                 List<LabClient.Sample> one = LabClient.fire(server.target(w.path()), 1, requestTimeout);
                 LabClient.Sample s = one.get(0);
-                if (s.ok() && s.hasServerTimes()) {
-                    best = Math.min(best, Math.max(1, s.finishedMicros() - s.startedMicros()));
-                } else if (server.awaitExit(Duration.ofSeconds(2))) {
-                    return RunResult.failed(variant, w, info, exited(server, "a request alone", one), ideal, clients);
+                if (s.ok() && s.hasServerTimes()) return s.finishedMicros() - s.startedMicros();
+                failedAlone.add(one);
+                return -1;
+            }, w.perRequest());
+            if (timed == null) {
+                if (server.awaitExit(Duration.ofSeconds(2))) {
+                    return RunResult.failed(variant, w, info, exited(server, "a request alone", failedAlone.get(0)), ideal, clients);
                 }
-            }
-            if (best < Long.MAX_VALUE) {
-                alone = Duration.ofNanos(best * 1000);
+            } else {
+                alone = timed.t();
+                aloneNote = timed.note();
                 ideal = ideal(variant, w, alone);
             }
         }
@@ -122,7 +126,7 @@ final class Trial {
         if (!all.stream().allMatch(LabClient.Sample::ok)) {
             error = server.awaitExit(Duration.ofSeconds(2)) ? exited(server, "the run", all) : failures(all);
         }
-        return new RunResult(variant, w, List.copyOf(reps), RunResult.medianIndex(reps), warm, info, error, alone, ideal, clients);
+        return new RunResult(variant, w, List.copyOf(reps), RunResult.medianIndex(reps), warm, info, error, alone, aloneNote, ideal, clients);
     }
 
     /** "connection refused; status 500": each distinct failure once. */
@@ -147,7 +151,8 @@ final class Trial {
         b.append("total ").append(Format.micros(r.stats().totalMicros()));
         if (r.workload().kind() == Workload.Kind.CPU) b.append(", one alone ").append(Format.seconds(r.alone()));
         r.ideal().ifPresent(i -> b.append(" (ideal ").append(Format.seconds(i.total()))
-                .append(r.overIdeal().map(x -> ", " + Format.number(x, 2) + " ×").orElse("")).append(')'));
+                .append(r.overIdeal().map(x -> ", " + Format.number(x, 2) + " ×").orElse(r.tMisMeasured() ? ", below it: t mis-measured" : ""))
+                .append(')'));
         if (r.warmup() != null) {
             b.append("; warm-up ").append(r.warmup().requests()).append(" × ").append(r.warmup().path()).append(" in ")
                     .append(Format.micros(r.warmup().micros()));

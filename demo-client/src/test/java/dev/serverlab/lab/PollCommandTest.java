@@ -29,7 +29,41 @@ class PollCommandTest {
         assertThat(side).isGreaterThan(1);
         // a line per side computation, as the original printed
         assertThat(run.out().lines().filter(l -> l.startsWith("  no answer at ")).count()).isEqualTo(side);
-        assertThat(run.out()).containsPattern("  no answer at .*: side work 1, fib\\(22\\) = 17711 in ");
+        assertThat(run.out()).containsPattern("  no answer at .*; side work 1, fib\\(22\\) = 17711 in ");
+    }
+
+    @Test
+    void eachStepSaysWhatTheNonBlockingReadFound() {
+        LabRun run = LabRun.of("poll", "--engine", "blocking", "--path", "/sleep/300", "--side", "22");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        // once the request is out, a read with nothing to give returns 0: Java's EAGAIN, said on the line and counted
+        assertThat(run.out()).containsPattern("  no answer at .*: read returned 0 \\(EAGAIN: nothing yet\\); side work \\d+, fib\\(22\\)");
+        long empty = run.out().lines().filter(l -> l.startsWith("  no answer at ") && l.contains("read returned 0")).count();
+        assertThat(run.out()).contains("; " + empty + " non-blocking read" + (empty == 1 ? "" : "s") + " found nothing (read returned 0: EAGAIN)");
+    }
+
+    @Test
+    void aSelectTimeoutWaitsInSelectBeforeEachSideStep() {
+        // as the original: up to 200 ms in select, then a side step; select returns early only when the socket
+        // is ready (writable once, readable when the answer comes), so there are at most 700/200 + 3 steps
+        LabRun run = LabRun.of("poll", "--engine", "blocking", "--path", "/sleep/700", "--side", "22", "--select-timeout", "200ms");
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        assertThat(run.out()).contains("select waits up to 0.20 s before each");
+        Matcher m = SUMMARY.matcher(run.out());
+        assertThat(m.find()).as(run.out()).isTrue();
+        int steps = Integer.parseInt(m.group(2));
+        assertThat(steps).as(run.out()).isBetween(1, 700 / 200 + 3);
+        assertThat(run.out()).containsPattern("no answer at .* \\(select waited 0\\.\\d\\d s\\): read returned 0");
+        assertThat(run.out()).containsPattern("s spent waiting in select\\n");
+    }
+
+    @Test
+    void aBadSelectTimeoutIsAUsageError() {
+        LabRun run = LabRun.of("poll", "--engine", "blocking", "--select-timeout", "soon");
+        assertThat(run.exitCode()).isEqualTo(Lab.USAGE);
+        assertThat(run.err()).contains("select-timeout").doesNotContain("Exception");
     }
 
     @Test

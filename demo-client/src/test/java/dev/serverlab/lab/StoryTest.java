@@ -22,7 +22,7 @@ class StoryTest {
                     200, "7/" + workers[i], "ok", null));
         }
         Optional<IdealTotal> ideal = IdealTotal.of(variant.model(), workload.kind(), service.length, workload.perRequest(), 2);
-        return new RunResult(variant, workload, List.of(samples), 0, null, null, null, workload.perRequest(), ideal, service.length);
+        return new RunResult(variant, workload, List.of(samples), 0, null, null, null, workload.perRequest(), null, ideal, service.length);
     }
 
     private static final Workload CPU = Workload.cpu(30, Duration.ofMillis(100));
@@ -57,6 +57,19 @@ class StoryTest {
                 new String[] {"w-1", "w-2", "w-1", "w-1", "w-1"});
         assertThat(Story.of(r, 2).get(1)).isEqualTo("The requests were spread unevenly: w-1 served 4 of the 5, where an even "
                 + "spread gives each worker at most 3, so some requests waited for it while other workers sat idle.");
+    }
+
+    @Test
+    void aTotalBelowItsIdealSaysTWasMisMeasuredInsteadOfGivingARatio() {
+        // 3 requests served one after another in 60 ms each, against a t of 100 ms: 0.18 s for an ideal of 0.30 s
+        RunResult r = run(new Variant("blocking", "blocking", List.of(), Model.serial(), true), CPU,
+                new long[][] {{1, 61}, {61, 121}, {121, 181}}, new String[] {"main", "main", "main"});
+
+        assertThat(r.tMisMeasured()).isTrue();
+        assertThat(r.overIdeal()).isEmpty();
+        assertThat(ComparisonTable.row(r)[7]).isEqualTo("t?");
+        assertThat(Story.of(r, 2).get(2)).isEqualTo("The ideal for serial on 2 cores is 0.30 s = 3 × 0.10 s (one at a time); "
+                + "the measured total, 0.18 s, is below it, which no run can be: t (0.10 s alone) was mis-measured, so no ratio is given.");
     }
 
     @Test
