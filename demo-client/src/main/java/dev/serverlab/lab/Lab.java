@@ -1,6 +1,13 @@
 package dev.serverlab.lab;
 
 import dev.serverlab.api.ConfigException;
+import dev.serverlab.lab.command.BenchCommand;
+import dev.serverlab.lab.command.C10kCommand;
+import dev.serverlab.lab.command.CompareCommand;
+import dev.serverlab.lab.command.EnginesCommand;
+import dev.serverlab.lab.command.PollCommand;
+import dev.serverlab.lab.command.RunCommand;
+import dev.serverlab.lab.command.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,10 +25,6 @@ import java.io.PrintWriter;
                 BenchCommand.class, C10kCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Lab {
-
-    public static final int FAILED = 1;
-    public static final int USAGE = 2;
-    public static final int UNAVAILABLE = 3;
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -42,19 +45,19 @@ public final class Lab {
             if (e instanceof ConfigException ce) {
                 err.println("lab: " + ce.getMessage());
                 err.flush();
-                return USAGE;
+                return ExitCode.USAGE;
             }
             err.println("lab: unexpected failure: " + e);
             e.printStackTrace(err);
             err.flush();
-            return FAILED;
+            return ExitCode.FAILED;
         });
         cli.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
             err.println("lab: " + e.getMessage());
             err.println("Try './lab " + subcommandName(e.getCommandLine()) + "--help' for the options.");
             err.flush();
-            return USAGE;
+            return ExitCode.USAGE;
         });
         return cli;
     }

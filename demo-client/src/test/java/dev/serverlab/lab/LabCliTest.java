@@ -62,14 +62,14 @@ class LabCliTest {
     @Test
     void anUnknownEngineListsTheAvailableOnes() {
         Result r = lab("run", "--engine", "nope");
-        assertThat(r.exit()).isEqualTo(Lab.USAGE);
+        assertThat(r.exit()).isEqualTo(ExitCode.USAGE);
         assertThat(r.err()).contains("no engine named 'nope'").contains("available: ").contains("blocking");
     }
 
     @Test
     void anOptionTheEngineDoesNotTakeIsAnError() {
         Result r = lab("serve", "--engine", "blocking", "--offload", "2");
-        assertThat(r.exit()).isEqualTo(Lab.USAGE);
+        assertThat(r.exit()).isEqualTo(ExitCode.USAGE);
         assertThat(r.err()).contains("does not take --offload");
     }
 
@@ -77,7 +77,7 @@ class LabCliTest {
     void aPortInUseIsReportedWithAFix() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Result r = lab("run", "--engine", "blocking", "--port", Integer.toString(busy.getLocalPort()));
-            assertThat(r.exit()).isEqualTo(Lab.UNAVAILABLE);
+            assertThat(r.exit()).isEqualTo(ExitCode.UNAVAILABLE);
             assertThat(r.err()).contains("cannot listen on 127.0.0.1:" + busy.getLocalPort()).contains("--port");
             assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
         }
@@ -90,17 +90,17 @@ class LabCliTest {
             port = s.getLocalPort();
         }
         Result r = lab("run", "--url", "http://127.0.0.1:" + port, "--clients", "2");
-        assertThat(r.exit()).isEqualTo(Lab.UNAVAILABLE);
+        assertThat(r.exit()).isEqualTo(ExitCode.UNAVAILABLE);
         assertThat(r.err()).contains("cannot reach http://127.0.0.1:" + port);
     }
 
     @Test
     void badArgumentsAreUsageErrors() {
-        assertThat(lab("run", "--engine", "blocking", "--clients", "x").exit()).isEqualTo(Lab.USAGE);
-        assertThat(lab("run", "--engine", "blocking", "--clients", "0").exit()).isEqualTo(Lab.USAGE);
-        assertThat(lab("run", "--engine", "blocking", "--url", "http://127.0.0.1:1").exit()).isEqualTo(Lab.USAGE);
+        assertThat(lab("run", "--engine", "blocking", "--clients", "x").exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(lab("run", "--engine", "blocking", "--clients", "0").exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(lab("run", "--engine", "blocking", "--url", "http://127.0.0.1:1").exit()).isEqualTo(ExitCode.USAGE);
         assertThat(lab("run", "--url", "ftp://x").err()).contains("only http://");
         assertThat(lab("serve", "--engine", "blocking", "--port", "70000").err()).contains("port must be from 0 to 65535");
-        assertThat(lab("nonsense").exit()).isEqualTo(Lab.USAGE);
+        assertThat(lab("nonsense").exit()).isEqualTo(ExitCode.USAGE);
     }
 }
