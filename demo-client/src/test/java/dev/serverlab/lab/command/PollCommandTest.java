@@ -63,7 +63,7 @@ class PollCommandTest {
     @Test
     void aBadSelectTimeoutIsAUsageError() {
         LabRun run = LabRun.of("poll", "--engine", "blocking", "--select-timeout", "soon");
-        assertThat(run.exitCode()).isEqualTo(Lab.USAGE);
+        assertThat(run.exitCode()).isEqualTo(ExitCode.USAGE);
         assertThat(run.err()).contains("select-timeout").doesNotContain("Exception");
     }
 

@@ -1,4 +1,4 @@
-package dev.serverlab.lab;
+package dev.serverlab.lab.experiment;
 
 import org.junit.jupiter.api.Test;
 

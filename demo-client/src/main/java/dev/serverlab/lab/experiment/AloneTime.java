@@ -1,4 +1,6 @@
-package dev.serverlab.lab;
+package dev.serverlab.lab.experiment;
+
+import dev.serverlab.lab.Format;
 
 import java.time.Duration;
 import java.util.ArrayList;
