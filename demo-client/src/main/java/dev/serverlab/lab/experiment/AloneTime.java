@@ -11,20 +11,20 @@ import java.util.List;
  * The t of one row: how long the row's exact CPU request takes alone on its own server, measured so that the
  * ideal built on it holds. A fresh JVM runs {@code fib(n)} slowly at first (interpreted, then compiled in
  * tiers), and one timing taken too early made t up to 1.7 × too large, so that rows came out "better than
- * the best possible". So the same request is timed alone again and again until the last {@link #WINDOW}
+ * the best possible". On a busy machine the alone timings can also be stretched by others' work. So the same request is timed alone again and again until the last {@link #WINDOW}
  * timings agree within {@link #SPREAD} and are not far above the shared calibration, and their median is t:
  *
  * <pre>
  *   time fib(n) alone ──► last 3 within 10 %? ── no ──► again (at most 8 in all)
  *                              │ yes
  *                              ▼
- *              ≤ 1.25 × the calibration's t? ── no ──► again, while timings remain
- *                              │ yes
+ *              ≤ 1.25 × the calibration's t? ── no ──► again, while timings remain; if none
+ *                              │ yes                               remain, t = the calibration's
  *                              ▼
  *                     t = median of the last 3
  * </pre>
  *
- * @param t       the median of the last timings
+ * @param t       the median of the last timings, or the calibration's t when those stayed far above it
  * @param samples every timing, in micros, in order
  * @param note    what a reader should know about t (it did not settle, or stayed far above the
  *                calibration), or null
@@ -59,8 +59,10 @@ record AloneTime(Duration t, List<Long> samples, String note) {
             note = "t did not settle in " + samples.size() + " timings alone (" + list(samples) + "); the median of the last "
                     + WINDOW + " is used";
         } else if (farAbove(t, calibrated)) {
-            note = "t here is " + Format.number((double) t / calibrated, 2) + " × the calibration's " + Format.micros(calibrated)
-                    + ": this JVM ran fib(n) slower throughout (" + list(samples) + ")";
+            // others' work slows a timing down, never speeds it up: the calibration is the better guess of the cost
+            note = "alone, this JVM took " + Format.number((double) t / calibrated, 2) + " × the calibration's "
+                    + Format.micros(calibrated) + " throughout (" + list(samples) + "), so t is the calibration's";
+            t = calibrated;
         }
         return new AloneTime(Duration.ofNanos(t * 1000), List.copyOf(samples), note);
     }

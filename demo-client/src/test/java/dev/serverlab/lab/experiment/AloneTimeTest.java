@@ -36,12 +36,14 @@ class AloneTimeTest {
     }
 
     @Test
-    void aSettledTimeFarAboveTheCalibrationIsRetriedThenReported() throws Exception {
+    void aTimeThatStaysFarAboveTheCalibrationIsRetriedThenGivesWayToIt() throws Exception {
+        // the run that found it: on a machine at load 15, netty's fib(39) took 1.40 s alone against 0.50 s
+        // calibrated, and its ten requests one after another then came out below 10 × 1.40 s
         AloneTime t = AloneTime.measure(timings(300L, 300L, 300L, 300L, 300L, 300L, 300L, 300L), Duration.ofMillis(170));
 
         assertThat(t.samples()).hasSize(AloneTime.MAX);
-        assertThat(t.t()).isEqualTo(Duration.ofMillis(300));
-        assertThat(t.note()).startsWith("t here is 1.76 × the calibration's 0.17 s");
+        assertThat(t.t()).isEqualTo(Duration.ofMillis(170));
+        assertThat(t.note()).startsWith("alone, this JVM took 1.76 × the calibration's 0.17 s throughout").endsWith("so t is the calibration's");
     }
 
     @Test
