@@ -36,6 +36,7 @@ import java.util.concurrent.Callable;
  *
  * <pre>
  *   connect (non-blocking) ──► write the request ──► ┌─ select(up to --select-timeout) ─► read (non-blocking)
+ *   (no side work until the request is out)          │
  *                                                    │        answer complete? ── yes ──► report
  *                                                    │             │ no: read returned 0 (EAGAIN) or a part
  *                                                    └─ fib(side), print a line ◄──┘
@@ -147,31 +148,38 @@ public final class PollCommand implements Callable<Integer> {
             boolean connected = channel.connect(target.address());
             SelectionKey key = channel.register(selector, connected ? SelectionKey.OP_WRITE : SelectionKey.OP_CONNECT);
             while (true) {
+                // until the request is out there is nothing to wait for but the socket: no side work before it,
+                // as the original sent its request first
+                boolean sent = !toSend.hasRemaining();
                 long waited = System.nanoTime();
-                if (select.isZero()) selector.selectNow();
+                if (!sent) selector.select(100);
+                else if (select.isZero()) selector.selectNow();
                 else selector.select(Math.max(1, select.toMillis()));
                 waited = System.nanoTime() - waited;
-                selectNanos += waited;
+                if (sent) selectNanos += waited;
                 if (key.isValid() && key.isConnectable() && channel.finishConnect()) key.interestOps(SelectionKey.OP_WRITE);
                 if (key.isValid() && key.isWritable()) {
                     channel.write(toSend);
                     if (!toSend.hasRemaining()) key.interestOps(SelectionKey.OP_READ);
                 }
                 selector.selectedKeys().clear();
+                if (!sent) {
+                    if (System.nanoTime() > deadline) {
+                        throw new UserError(ExitCode.FAILED, "could not send the request to " + target.url() + " within " + timeout.toSeconds() + " s");
+                    }
+                    continue;
+                }
                 // once the request is out, read whether or not select said so, as the original did: a
                 // non-blocking read with nothing to give returns 0 (the C call fails with EAGAIN)
-                String found = "the request is not sent yet";
-                if (!toSend.hasRemaining()) {
-                    int n;
-                    int got = 0;
-                    while ((n = channel.read(chunk.clear())) > 0) {
-                        received.write(chunk.array(), 0, n);
-                        got += n;
-                    }
-                    if (n < 0 || complete(received.toByteArray())) break;
-                    if (got == 0) emptyReads++;
-                    found = got == 0 ? "read returned 0 (EAGAIN: nothing yet)" : "read " + got + " bytes, the answer is not complete";
+                int n;
+                int got = 0;
+                while ((n = channel.read(chunk.clear())) > 0) {
+                    received.write(chunk.array(), 0, n);
+                    got += n;
                 }
+                if (n < 0 || complete(received.toByteArray())) break;
+                if (got == 0) emptyReads++;
+                String found = got == 0 ? "read returned 0 (EAGAIN: nothing yet)" : "read " + got + " bytes, the answer is not complete";
                 if (System.nanoTime() > deadline) {
                     throw new UserError(ExitCode.FAILED, "no answer from " + target.url() + " within " + timeout.toSeconds() + " s");
                 }
