@@ -322,7 +322,12 @@ measure() {  # round connections server: one closed-loop run, recorded in rounds
   say "round $r c=$c $s: $(int "$rps") req/s, $cpu us CPU per request, p99 $(us "$p99")"
 }
 
-lab_json() { "$LAB" bench --url "$1" -c 100 -d "${DURATION}s" -w 1s --timeout 2s --json --quiet "${@:2}" 2>>"$RUN/lab.err" || echo '{}'; }
+# ./lab bench exits 1 when requests failed, with its JSON all the same: keep the JSON, whatever the exit code.
+lab_json() {
+  local out
+  out=$("$LAB" bench --url "$1" -c 100 -d "${DURATION}s" -w 1s --timeout 2s --json --quiet "${@:2}" 2>>"$RUN/lab.err") || true
+  echo "${out:-"{}"}"
+}
 
 for s in nginx $ENGINES; do warm "$s"; done
 for r in $(seq 1 "$ROUNDS"); do
@@ -335,7 +340,7 @@ done
 # A server that serves every connection may still time out a few on a loaded machine; one that starves them
 # times out most of the 100 in every second (the threshold, 20 a second, lies far from both).
 for e in $ENGINES; do
-  timeouts=$("$LAB" bench --url "${URL[$e]}" -c 100 -d 3s -w 1s --timeout 1s --json --quiet 2>>"$RUN/lab.err" | jq -r '.errors.timeout // 0')
+  timeouts=$( ("$LAB" bench --url "${URL[$e]}" -c 100 -d 3s -w 1s --timeout 1s --json --quiet 2>>"$RUN/lab.err" || true) | jq -r '.errors.timeout // 0')
   [ "$timeouts" -lt 60 ] || echo "$e" >>"$RUN/starving"
 done
 
@@ -378,7 +383,8 @@ if [ "$C10K" -gt 0 ]; then
   for s in nginx $ENGINES; do
     grep -qx "$s" "$RUN/starving" && continue
     say "$s: c10k with $(int "$C10K") connections"
-    json=$("$LAB" c10k --url "${URL[$s]}" --server-pid "${SERVER_PID[$s]}" -c "$C10K" --timeout 30s --json 2>>"$RUN/c10k.err" || echo '{}')
+    json=$("$LAB" c10k --url "${URL[$s]}" --server-pid "${SERVER_PID[$s]}" -c "$C10K" --timeout 30s --json 2>>"$RUN/c10k.err") || true
+    json=${json:-"{}"}
     echo "$json" >>"$RUN/c10k.json"
     echo "$json" | jq -r --arg s "$s" '[$s, .connected, .connectSeconds, .ok, .totalSeconds, .failures.total,
       .idleRssKiB, .peakRssKiB, .rssPerConnectionKiB] | map(. // "n/a") | @tsv' >>"$RUN/c10k.tsv"
