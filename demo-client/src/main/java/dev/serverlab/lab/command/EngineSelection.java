@@ -11,6 +11,8 @@ import dev.serverlab.api.app.Application;
 import dev.serverlab.api.server.Listener;
 import dev.serverlab.lab.ExitCode;
 import dev.serverlab.lab.UserError;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -72,6 +74,25 @@ public final class EngineSelection {
 
     public boolean given() {
         return engine != null;
+    }
+
+    /**
+     * For a command that loads a server it does not start (--url): every engine option given is an error,
+     * since none of them would reach that server.
+     */
+    static void rejectEngineOptions(CommandSpec spec, String why) {
+        for (OptionSpec o : spec.mixins().get("selection").options()) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw new UserError(ExitCode.USAGE, o.longestName() + " " + why);
+            }
+        }
+    }
+
+    /** An error for the first of {@code names} given on this command line: it does not apply, and {@code why} says so. */
+    static void reject(CommandSpec spec, String why, String... names) {
+        for (String name : names) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(name)) throw new UserError(ExitCode.USAGE, name + " " + why);
+        }
     }
 
     /** The options given, as the engine config's model options. */
