@@ -9,8 +9,8 @@ import dev.serverlab.lab.load.LoadGenerator;
 import dev.serverlab.lab.load.ServerCpu;
 import dev.serverlab.lab.load.Target;
 import dev.serverlab.lab.report.BenchReport;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,8 +30,8 @@ import java.util.function.LongSupplier;
         "With --rate: an open loop at a fixed rate; latency counts from each request's intended send time."})
 public final class BenchCommand implements Callable<Integer> {
 
-    @Mixin
-    EngineSelection selection;
+    @ArgGroup(validate = false, heading = EngineSelection.HEADING)
+    EngineSelection selection = new EngineSelection();
 
     @Option(names = "--url", paramLabel = "URL", description = "A running server to load instead of --engine, e.g. http://127.0.0.1:8080/")
     String url;
@@ -45,7 +45,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-w", "--warmup"}, paramLabel = "W", defaultValue = "auto", description = {
             "Load sent before measuring, for the JIT and the pools (default: ${DEFAULT-VALUE}): auto warms up for at least 2 s, until "
                     + LoadGenerator.STEADY_SECONDS + " one-second rates agree within " + LoadGenerator.STEADY_SPREAD_PERCENT
-                    + "%, at most --max-warmup; a duration warms up that long; 0 for none."})
+                    + "%%, at most --max-warmup; a duration warms up that long; 0 for none."})
     String warmup;
 
     @Option(names = "--max-warmup", paramLabel = "D", defaultValue = "30s", description = "With --warmup auto: the longest warm-up, steady or not (default: ${DEFAULT-VALUE}).")

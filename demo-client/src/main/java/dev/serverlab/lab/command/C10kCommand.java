@@ -9,8 +9,8 @@ import dev.serverlab.lab.load.C10kRun;
 import dev.serverlab.lab.load.FileLimits;
 import dev.serverlab.lab.load.Target;
 import dev.serverlab.lab.report.C10kReport;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,8 +28,8 @@ import java.util.concurrent.Callable;
         "Reports the connect time, the time until the last answer, failures by kind, and the server's resident memory per connection."})
 public final class C10kCommand implements Callable<Integer> {
 
-    @Mixin
-    EngineSelection selection;
+    @ArgGroup(validate = false, heading = EngineSelection.HEADING)
+    EngineSelection selection = new EngineSelection();
 
     @Option(names = "--url", paramLabel = "URL", description = "A running server to test instead of --engine.")
     String url;

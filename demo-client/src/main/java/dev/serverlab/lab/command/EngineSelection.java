@@ -25,12 +25,15 @@ import java.util.List;
  */
 public final class EngineSelection {
 
+    /** How --help introduces these options: after the command's own. */
+    static final String HEADING = "%nEngine options (for the engine the command starts; see ./lab engines):%n";
+
     @Option(names = "--engine", paramLabel = "NAME", description = "The engine to start (see ./lab engines).")
     String engine;
 
     @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only).",
             defaultValue = EngineConfig.DEFAULT_HOST)
-    String host;
+    String host = EngineConfig.DEFAULT_HOST;   // also here: an argument group none of whose options is given keeps its field values
 
     @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on; 0 picks a free one.")
     Integer port;
@@ -81,8 +84,8 @@ public final class EngineSelection {
      * since none of them would reach that server.
      */
     static void rejectEngineOptions(CommandSpec spec, String why) {
-        for (OptionSpec o : spec.mixins().get("selection").options()) {
-            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+        for (OptionSpec o : spec.options()) {
+            if (o.group() != null && spec.commandLine().getParseResult().hasMatchedOption(o)) {
                 throw new UserError(ExitCode.USAGE, o.longestName() + " " + why);
             }
         }
