@@ -1,5 +1,8 @@
 package dev.serverlab.lab;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /** The exit codes every command uses; apart from {@link Lab} so that commands need not depend on the root command. */
 public final class ExitCode {
 
@@ -11,6 +14,29 @@ public final class ExitCode {
     /** The server could not be started or reached. */
     public static final int UNAVAILABLE = 3;
 
+    /** The ./lab launcher's own: no JDK 21 or newer was found. */
+    public static final int NO_JDK = 4;
+    /** The ./lab launcher's own: building the project failed. */
+    public static final int BUILD_FAILED = 5;
+
     private ExitCode() {
+    }
+
+    /** The codes a command returns, as --help lists them. */
+    public static Map<String, String> list() {
+        Map<String, String> codes = new LinkedHashMap<>();
+        codes.put(" " + OK, "success");
+        codes.put(" " + FAILED, "a request or a check failed");
+        codes.put(" " + USAGE, "bad arguments or configuration");
+        codes.put(" " + UNAVAILABLE, "the server could not be started or reached");
+        return codes;
+    }
+
+    /** The commands' codes and the ./lab launcher's own, for ./lab --help. */
+    public static Map<String, String> launcherList() {
+        Map<String, String> codes = list();
+        codes.put(" " + NO_JDK, "./lab found no JDK 21 or newer");
+        codes.put(" " + BUILD_FAILED, "./lab could not build the project");
+        return codes;
     }
 }

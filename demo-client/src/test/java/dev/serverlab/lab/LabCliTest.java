@@ -60,6 +60,38 @@ class LabCliTest {
     }
 
     @Test
+    void helpShowsTheCommandsOwnOptionsThenTheEnginesThenTheExitCodes() {
+        String bench = lab("bench", "--help").out();
+        // Option lines, not the synopsis at the top, which names every option.
+        int own = bench.indexOf("\n  -c, --connections=C");
+        int engineHeading = bench.indexOf("\nEngine options");
+        int engineOption = bench.indexOf("\n      --workers=N");
+        int exitCodes = bench.indexOf("Exit codes:");
+        assertThat(own).isPositive();
+        assertThat(engineHeading).isGreaterThan(own);
+        assertThat(engineOption).isGreaterThan(engineHeading);
+        assertThat(exitCodes).isGreaterThan(engineOption);
+        assertThat(bench.substring(exitCodes)).containsPattern("1 +a request or a check failed").containsPattern("2 +bad arguments")
+                .doesNotContain("./lab found no JDK");
+
+        String root = lab("--help").out();
+        assertThat(root.substring(root.indexOf("Exit codes:")))
+                .containsPattern("0 +success").containsPattern("3 +the server could not be started or reached")
+                .containsPattern("4 +./lab found no JDK 21 or newer").containsPattern("5 +./lab could not build the project");
+    }
+
+    @Test
+    void versionIsTheProjectsVersion() throws Exception {
+        // The build filters serverlab.properties; the expected value comes from the POM this module is built from.
+        String pom = java.nio.file.Files.readString(java.nio.file.Path.of("pom.xml"));
+        String expected = pom.replaceAll("(?s).*?<parent>.*?<version>([^<]+)</version>.*", "$1");
+        Result r = lab("--version");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("serverlab lab " + expected + "\n");
+        assertThat(expected).doesNotContain("$").isNotBlank();
+    }
+
+    @Test
     void anUnknownEngineListsTheAvailableOnes() {
         Result r = lab("run", "--engine", "nope");
         assertThat(r.exit()).isEqualTo(ExitCode.USAGE);

@@ -4,14 +4,13 @@ import dev.serverlab.api.EngineOption;
 import dev.serverlab.api.Limits;
 import dev.serverlab.lab.ExitCode;
 import dev.serverlab.lab.UserError;
-import dev.serverlab.lab.launch.EngineLaunch;
 import dev.serverlab.lab.launch.ServerProcess;
 import dev.serverlab.lab.load.C10kRun;
 import dev.serverlab.lab.load.FileLimits;
 import dev.serverlab.lab.load.Target;
-import dev.serverlab.lab.report.BenchReport;
+import dev.serverlab.lab.report.C10kReport;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -22,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "c10k", description = {
@@ -30,8 +28,8 @@ import java.util.concurrent.Callable;
         "Reports the connect time, the time until the last answer, failures by kind, and the server's resident memory per connection."})
 public final class C10kCommand implements Callable<Integer> {
 
-    @Mixin
-    EngineSelection selection;
+    @ArgGroup(validate = false, heading = EngineSelection.HEADING)
+    EngineSelection selection = new EngineSelection();
 
     @Option(names = "--url", paramLabel = "URL", description = "A running server to test instead of --engine.")
     String url;
@@ -70,6 +68,14 @@ public final class C10kCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if ((url == null) == !selection.given()) {
             throw new UserError(ExitCode.USAGE, "give either --engine NAME (started in its own JVM) or --url URL (a running server)");
+        }
+        if (url != null) {
+            EngineSelection.rejectEngineOptions(spec, "configures an engine that c10k starts; it does not apply with --url");
+            EngineSelection.reject(spec, "applies to an engine that c10k starts, not with --url", "--server-jvm-arg");
+        } else {
+            EngineSelection.reject(spec, "does not apply with --engine: c10k starts the engine on a free loopback port (use --url for a server of yours)",
+                    "--host", "--port");
+            EngineSelection.reject(spec, "applies with --url only: with --engine, c10k knows the server's process", "--server-pid");
         }
         if (connections < 1 || connections > 1_000_000) throw new UserError(ExitCode.USAGE, "--connections takes 1 to 1000000, not " + connections);
         if (sources != null && (sources < 1 || sources > 250)) throw new UserError(ExitCode.USAGE, "--sources takes 1 to 250, not " + sources);
@@ -121,47 +127,9 @@ public final class C10kCommand implements Callable<Integer> {
 
     private int report(PrintWriter out, Named named) {
         C10kRun.Result r = named.result();
-        out.print(json ? json(r, named.engine()) + "\n" : text(r, named.engine()));
+        out.print(json ? C10kReport.json(r, new C10kReport.Settings(named.engine(), timeout, connectTimeout, serverJvmArgs))
+                : C10kReport.text(r, named.engine()));
         out.flush();
         return r.ok() == r.plan().connections() ? 0 : ExitCode.FAILED;
-    }
-
-    public static String text(C10kRun.Result r, String engine) {
-        C10kRun.Plan plan = r.plan();
-        C10kRun.Failures f = r.failures();
-        StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%s%s: %,d connections, GET %s%n", plan.target().url(), engine == null ? "" : " (" + engine + ")",
-                plan.connections(), plan.target().path()));
-        s.append(String.format(Locale.ROOT, "  connected   %,d in %.2f s%n", r.connected(), r.connectSeconds()));
-        s.append(String.format(Locale.ROOT, "  answered    %,d correct of %,d; the last after %.2f s%n", r.ok(), plan.connections(), r.totalSeconds()));
-        if (r.latency().getTotalCount() > 0) {
-            s.append("  latency     p50 ").append(BenchReport.micros(r.latency().getValueAtPercentile(50)))
-                    .append("  p99 ").append(BenchReport.micros(r.latency().getValueAtPercentile(99)))
-                    .append("  max ").append(BenchReport.micros(r.latency().getMaxValue())).append('\n');
-        }
-        s.append("  failures    ").append(f.total() == 0 ? "none" : String.format(Locale.ROOT,
-                "connect %,d, connect timeout %,d, reset %,d, timeout %,d, wrong answer %,d", f.connect(), f.connectTimeout(),
-                f.reset(), f.timeout(), f.wrongAnswer())).append('\n');
-        if (r.firstWrong() != null) s.append("  first wrong answer: ").append(r.firstWrong()).append('\n');
-        if (r.idleRssKiB() >= 0) {
-            s.append(String.format(Locale.ROOT, "  server RSS  %,d KiB idle, %,d KiB at the peak: %.1f KiB per connection%n",
-                    r.idleRssKiB(), r.peakRssKiB(), r.rssPerConnectionKiB()));
-        }
-        return s.toString();
-    }
-
-    static String json(C10kRun.Result r, String engine) {
-        C10kRun.Failures f = r.failures();
-        return String.format(Locale.ROOT, "{\"url\":%s,\"engine\":%s,\"connections\":%d,\"sources\":%d,\"connected\":%d,"
-                        + "\"connectSeconds\":%.3f,\"totalSeconds\":%.3f,\"ok\":%d,"
-                        + "\"failures\":{\"connect\":%d,\"connectTimeout\":%d,\"reset\":%d,\"timeout\":%d,\"wrongAnswer\":%d,\"total\":%d},"
-                        + "\"latencyMicros\":{\"p50\":%d,\"p99\":%d,\"max\":%d},"
-                        + "\"idleRssKiB\":%d,\"peakRssKiB\":%d,\"rssPerConnectionKiB\":%.2f}",
-                BenchReport.quote(r.plan().target().url()), engine == null ? "null" : BenchReport.quote(engine),
-                r.plan().connections(), r.plan().sources(), r.connected(), r.connectSeconds(), r.totalSeconds(), r.ok(),
-                f.connect(), f.connectTimeout(), f.reset(), f.timeout(), f.wrongAnswer(), f.total(),
-                r.latency().getTotalCount() == 0 ? 0 : r.latency().getValueAtPercentile(50),
-                r.latency().getTotalCount() == 0 ? 0 : r.latency().getValueAtPercentile(99),
-                r.latency().getMaxValue(), r.idleRssKiB(), r.peakRssKiB(), r.rssPerConnectionKiB());
     }
 }

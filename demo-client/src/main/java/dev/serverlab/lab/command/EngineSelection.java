@@ -11,6 +11,8 @@ import dev.serverlab.api.app.Application;
 import dev.serverlab.api.server.Listener;
 import dev.serverlab.lab.ExitCode;
 import dev.serverlab.lab.UserError;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -23,12 +25,15 @@ import java.util.List;
  */
 public final class EngineSelection {
 
+    /** How --help introduces these options: after the command's own. */
+    static final String HEADING = "%nEngine options (for the engine the command starts; see ./lab engines):%n";
+
     @Option(names = "--engine", paramLabel = "NAME", description = "The engine to start (see ./lab engines).")
     String engine;
 
     @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default: ${DEFAULT-VALUE}, loopback only).",
             defaultValue = EngineConfig.DEFAULT_HOST)
-    String host;
+    String host = EngineConfig.DEFAULT_HOST;   // also here: an argument group none of whose options is given keeps its field values
 
     @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on; 0 picks a free one.")
     Integer port;
@@ -72,6 +77,25 @@ public final class EngineSelection {
 
     public boolean given() {
         return engine != null;
+    }
+
+    /**
+     * For a command that loads a server it does not start (--url): every engine option given is an error,
+     * since none of them would reach that server.
+     */
+    static void rejectEngineOptions(CommandSpec spec, String why) {
+        for (OptionSpec o : spec.options()) {
+            if (o.group() != null && spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw new UserError(ExitCode.USAGE, o.longestName() + " " + why);
+            }
+        }
+    }
+
+    /** An error for the first of {@code names} given on this command line: it does not apply, and {@code why} says so. */
+    static void reject(CommandSpec spec, String why, String... names) {
+        for (String name : names) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(name)) throw new UserError(ExitCode.USAGE, name + " " + why);
+        }
     }
 
     /** The options given, as the engine config's model options. */

@@ -9,8 +9,8 @@ import dev.serverlab.lab.Format;
 import dev.serverlab.lab.UserError;
 import dev.serverlab.lab.load.LabClient;
 import dev.serverlab.lab.load.Target;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,8 +54,8 @@ import java.util.concurrent.Callable;
                 + "then say how many were done before the answer arrived."})
 public final class PollCommand implements Callable<Integer> {
 
-    @Mixin
-    EngineSelection selection;
+    @ArgGroup(validate = false, heading = EngineSelection.HEADING)
+    EngineSelection selection = new EngineSelection();
 
     @Option(names = "--url", paramLabel = "URL", description = "A running server to ask instead of --engine, e.g. http://127.0.0.1:40404/sleep/1000")
     String url;

@@ -7,8 +7,8 @@ import dev.serverlab.lab.UserError;
 import dev.serverlab.lab.load.LabClient;
 import dev.serverlab.lab.load.Target;
 import dev.serverlab.lab.report.RunReport;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
         "and print each request's life: when it connected, was accepted, started, finished, and who served it."})
 public final class RunCommand implements Callable<Integer> {
 
-    @Mixin
-    EngineSelection selection;
+    @ArgGroup(validate = false, heading = EngineSelection.HEADING)
+    EngineSelection selection = new EngineSelection();
 
     @Option(names = "--url", paramLabel = "URL", description = "A running server to target instead of --engine, e.g. http://127.0.0.1:40404")
     String url;

@@ -3,8 +3,8 @@ package dev.serverlab.lab.command;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
@@ -17,8 +17,8 @@ import java.util.concurrent.CountDownLatch;
         "Routes: GET / (hello), POST / (echo), GET /fib/{n} (CPU), GET /sleep/{ms} (IO)."})
 public final class ServeCommand implements Callable<Integer> {
 
-    @Mixin
-    EngineSelection selection;
+    @ArgGroup(validate = false, heading = EngineSelection.HEADING)
+    EngineSelection selection = new EngineSelection();
 
     @Spec
     CommandSpec spec;

@@ -1,6 +1,5 @@
 package dev.serverlab.lab.load;
 
-import dev.serverlab.lab.launch.ServerMemory;
 
 import org.HdrHistogram.Histogram;
 

@@ -1,94 +1,28 @@
 package dev.serverlab.lab.report;
 
-import java.math.BigDecimal;
-import java.math.MathContext;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
-/** Writes maps, lists, strings, numbers, booleans and nulls as indented JSON. Enough for results.json. */
+/**
+ * The one JSON mapper of the lab (Jackson): records, maps and lists are written as they are, with their
+ * component names as fields. Each format has one writer ({@link BenchReport}, {@link C10kReport},
+ * {@link ResultsJson}); this class only fixes how JSON looks.
+ */
 public final class Json {
+
+    private static final JsonMapper ONE_LINE = JsonMapper.builder().build();
+    private static final JsonMapper INDENTED = ONE_LINE.rebuild().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     private Json() {
     }
 
+    /** Indented, for files people may open; ends with a newline. */
     static String write(Object value) {
-        StringBuilder out = new StringBuilder();
-        write(out, value, 0);
-        return out.append('\n').toString();
+        return INDENTED.writeValueAsString(value) + "\n";
     }
 
-    private static void write(StringBuilder out, Object value, int depth) {
-        switch (value) {
-            case null -> out.append("null");
-            case String s -> string(out, s);
-            case Boolean b -> out.append(b);
-            // six significant figures: microsecond timings do not need more, and readers do not want 17
-            case Double d -> out.append(Double.isFinite(d)
-                    ? new BigDecimal(d).round(new MathContext(6)).stripTrailingZeros().toPlainString() : "null");
-            case Float f -> write(out, f.doubleValue(), depth);
-            case Number n -> out.append(n);
-            case Map<?, ?> map -> {
-                if (map.isEmpty()) {
-                    out.append("{}");
-                    return;
-                }
-                out.append("{\n");
-                Iterator<? extends Map.Entry<?, ?>> it = map.entrySet().iterator();
-                while (it.hasNext()) {
-                    Map.Entry<?, ?> e = it.next();
-                    indent(out, depth + 1);
-                    string(out, String.valueOf(e.getKey()));
-                    out.append(": ");
-                    write(out, e.getValue(), depth + 1);
-                    if (it.hasNext()) out.append(',');
-                    out.append('\n');
-                }
-                indent(out, depth);
-                out.append('}');
-            }
-            case List<?> list -> {
-                if (list.isEmpty()) {
-                    out.append("[]");
-                    return;
-                }
-                boolean flat = list.stream().noneMatch(v -> v instanceof Map || v instanceof List);
-                out.append(flat ? "[" : "[\n");
-                for (int i = 0; i < list.size(); i++) {
-                    if (!flat) indent(out, depth + 1);
-                    write(out, list.get(i), depth + 1);
-                    if (i < list.size() - 1) out.append(flat ? ", " : ",\n");
-                }
-                if (!flat) {
-                    out.append('\n');
-                    indent(out, depth);
-                }
-                out.append(']');
-            }
-            default -> string(out, value.toString());
-        }
-    }
-
-    private static void indent(StringBuilder out, int depth) {
-        out.append("  ".repeat(depth));
-    }
-
-    private static void string(StringBuilder out, String s) {
-        out.append('"');
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    else out.append(c);
-                }
-            }
-        }
-        out.append('"');
+    /** One line, for standard output that scripts read (one object per run); ends with a newline. */
+    static String line(Object value) {
+        return ONE_LINE.writeValueAsString(value) + "\n";
     }
 }

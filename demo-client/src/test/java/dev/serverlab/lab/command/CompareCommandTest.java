@@ -64,7 +64,7 @@ class CompareCommandTest {
 
         // results.json: the documented fields, one run per engine per workload, every request
         @SuppressWarnings("unchecked")
-        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Files.readString(out.resolve("results.json")));
+        Map<String, Object> json = (Map<String, Object>) TestJson.parse(Files.readString(out.resolve("results.json")));
         assertThat(json).containsKeys("format", "date", "elapsedSeconds", "command", "machine", "settings", "calibration",
                 "workloads", "runs", "files");
         assertThat(map(json, "machine")).containsEntry("cores", (double) Runtime.getRuntime().availableProcessors());
@@ -141,7 +141,7 @@ class CompareCommandTest {
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         @SuppressWarnings("unchecked")
-        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Files.readString(out.resolve("results.json")));
+        Map<String, Object> json = (Map<String, Object>) TestJson.parse(Files.readString(out.resolve("results.json")));
         Map<String, Object> result = list(json, "runs").get(0);
         @SuppressWarnings("unchecked")
         List<Double> totals = (List<Double>) result.get("repetitionTotalsSeconds");

@@ -31,7 +31,7 @@ class CompareFaultsTest {
         assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCode.FAILED);
         // line-up order: serial, pools (the fakes declare --workers), unknown models last
         @SuppressWarnings("unchecked")
-        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Files.readString(out.resolve("results.json")));
+        Map<String, Object> json = (Map<String, Object>) TestJson.parse(Files.readString(out.resolve("results.json")));
         List<Map<String, Object>> runs = list(json, "runs");
         assertThat(runs).extracting(r -> r.get("configuration"))
                 .containsExactly("blocking", "crashing-for-tests", "failing-for-tests", "steady-for-tests");
@@ -62,7 +62,7 @@ class CompareFaultsTest {
 
         assertThat(run.exitCode()).as(run.output()).isEqualTo(ExitCode.FAILED);
         @SuppressWarnings("unchecked")
-        Map<String, Object> json = (Map<String, Object>) JsonReader.parse(Files.readString(out.resolve("results.json")));
+        Map<String, Object> json = (Map<String, Object>) TestJson.parse(Files.readString(out.resolve("results.json")));
         List<Map<String, Object>> runs = list(json, "runs");
         assertThat(runs).extracting(r -> r.get("configuration")).containsExactly("blocking", "hanging-for-tests");
         assertThat(runs.get(0)).containsEntry("status", "ok");

@@ -5,6 +5,7 @@ import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.lab.command.C10kCommand;
+import dev.serverlab.lab.report.C10kReport;
 import dev.serverlab.nio.NioEngine;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +29,7 @@ class C10kTest {
                     C10kCommand.expectedBody("/sleep/300"), ProcessHandle.current().pid());
             C10kRun.Result r = C10kRun.run(plan, line -> { });
 
-            assertThat(r.failures().total()).as(C10kCommand.text(r, "test")).isZero();
+            assertThat(r.failures().total()).as(C10kReport.text(r, "test")).isZero();
             assertThat(r.connected()).isEqualTo(n);
             assertThat(r.ok()).isEqualTo(n);
             assertThat(r.latency().getTotalCount()).isEqualTo(n);

@@ -1,4 +1,4 @@
-package dev.serverlab.lab.launch;
+package dev.serverlab.lab.load;
 
 import java.io.IOException;
 import java.nio.file.Files;

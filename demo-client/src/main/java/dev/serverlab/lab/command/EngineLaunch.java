@@ -1,7 +1,7 @@
-package dev.serverlab.lab.launch;
+package dev.serverlab.lab.command;
 
 import dev.serverlab.api.ServerEngine;
-import dev.serverlab.lab.command.EngineSelection;
+import dev.serverlab.lab.launch.ServerProcess;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,12 +12,12 @@ import java.util.List;
  * options, for the commands that measure it from outside: bench and c10k. The options are checked here
  * first, so a mistake is reported before a JVM is started.
  */
-public final class EngineLaunch {
+final class EngineLaunch {
 
     private EngineLaunch() {
     }
 
-    public static ServerProcess start(EngineSelection selection, Integer maxConnections, List<String> jvmArgs) {
+    static ServerProcess start(EngineSelection selection, Integer maxConnections, List<String> jvmArgs) {
         ServerEngine engine = selection.resolveEngine();
         selection.config(engine, 0);
         List<String> args = new ArrayList<>();
