@@ -386,8 +386,9 @@ if [ "$C10K" -gt 0 ]; then
     json=$("$LAB" c10k --url "${URL[$s]}" --server-pid "${SERVER_PID[$s]}" -c "$C10K" --timeout 30s --json 2>>"$RUN/c10k.err") || true
     json=${json:-"{}"}
     echo "$json" >>"$RUN/c10k.json"
-    echo "$json" | jq -r --arg s "$s" '[$s, .connected, .connectSeconds, .ok, .totalSeconds, .failures.total,
-      .idleRssKiB, .peakRssKiB, .rssPerConnectionKiB] | map(. // "n/a") | @tsv' >>"$RUN/c10k.tsv"
+    echo "$json" | jq -r --arg s "$s" 'def r(d): if type == "number" then (. * d | round / d) else . end;
+      [$s, .connected, (.connectSeconds | r(1000)), .ok, (.totalSeconds | r(1000)), .failures.total,
+      .idleRssKiB, .peakRssKiB, (.rssPerConnectionKiB | r(100))] | map(. // "n/a") | @tsv' >>"$RUN/c10k.tsv"
   done
 fi
 
