@@ -134,5 +134,8 @@ class LabCliTest {
         assertThat(lab("run", "--url", "ftp://x").err()).contains("only http://");
         assertThat(lab("serve", "--engine", "blocking", "--port", "70000").err()).contains("port must be from 0 to 65535");
         assertThat(lab("nonsense").exit()).isEqualTo(ExitCode.USAGE);
+        Result workers = lab("run", "--url", "http://127.0.0.1:1", "--workers", "4");
+        assertThat(workers.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(workers.err()).contains("--workers configures an engine that run starts; it does not apply with --url");
     }
 }

@@ -101,6 +101,7 @@ public final class BenchCommand implements Callable<Integer> {
             EngineSelection.reject(spec, "applies with --url only: with --engine, bench knows the server's process", "--server-pid");
         }
         if (!warmup.trim().equals("auto")) EngineSelection.reject(spec, "applies with --warmup auto only", "--max-warmup");
+        if (json) EngineSelection.reject(spec, "prints text; with --json the percentiles are in latencyMicros", "--latency");
         if (connections < 1 || connections > MAX_CONNECTIONS) {
             throw new UserError(ExitCode.USAGE, "--connections takes 1 to " + MAX_CONNECTIONS + " (one source address; ./lab c10k goes further), not " + connections);
         }

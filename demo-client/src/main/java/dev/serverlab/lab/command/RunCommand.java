@@ -47,6 +47,7 @@ public final class RunCommand implements Callable<Integer> {
         if ((url == null) == !selection.given()) {
             throw new UserError(ExitCode.USAGE, "give either --engine NAME (start it here) or --url URL (a running server)");
         }
+        if (url != null) EngineSelection.rejectEngineOptions(spec, "configures an engine that run starts; it does not apply with --url");
         Duration wait = dev.serverlab.api.EngineOption.parseDuration("timeout", timeout);
         PrintWriter out = spec.commandLine().getOut();
         if (url != null) {
