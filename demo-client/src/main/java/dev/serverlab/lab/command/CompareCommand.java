@@ -157,7 +157,9 @@ public final class CompareCommand implements Callable<Integer> {
             stdout.println();
             ComparisonTable.print(stdout, ordered);
             stdout.println("(latency: from the release of all clients to each answer; ideal: the model's best on " + cores
-                    + " cores; vs ideal: measured total / ideal; workers: distinct threads or processes; peak: most in service at once)");
+                    + " cores; vs ideal: measured total / ideal" + (ordered.stream().anyMatch(RunResult::tMisMeasured)
+                    ? ", t? where the total came out below the ideal, which means t was mis-measured" : "")
+                    + "; workers: distinct threads or processes; peak: most in service at once)");
             ResultFiles.write(dir, comparison);
             stdout.println();
             stdout.println("report: " + dir.resolve("report.html").toAbsolutePath().normalize());
