@@ -7,7 +7,7 @@ import java.time.Duration;
  * The live line on a terminal's stderr: what runs now, how many steps are done, and the time since the
  * start, redrawn every half second. Off when stderr is not a terminal, so logs and tests stay clean.
  */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
 
     private final PrintStream err;
     private final boolean live;
@@ -18,7 +18,7 @@ final class Progress implements AutoCloseable {
     private volatile boolean closed;
     private Thread ticker;
 
-    Progress(PrintStream err, boolean live, int total) {
+    public Progress(PrintStream err, boolean live, int total) {
         this.err = err;
         this.live = live;
         this.total = total;
@@ -37,7 +37,7 @@ final class Progress implements AutoCloseable {
     }
 
     /** True when stderr is an interactive terminal. On JDK 22+ a console exists even when redirected: ask it. */
-    static boolean terminal() {
+    public static boolean terminal() {
         java.io.Console console = System.console();
         if (console == null) return false;
         try {
@@ -48,7 +48,7 @@ final class Progress implements AutoCloseable {
     }
 
     /** Prints a line of output without tearing the live line: clear it, print, draw it again. */
-    synchronized void say(java.io.PrintWriter out, String line) {
+    public synchronized void say(java.io.PrintWriter out, String line) {
         if (live && !closed) {
             err.print("\r\033[K");
             err.flush();
@@ -58,17 +58,17 @@ final class Progress implements AutoCloseable {
         draw();
     }
 
-    void now(String what) {
+    public void now(String what) {
         this.what = what;
         draw();
     }
 
-    void stepDone() {
+    public void stepDone() {
         done++;
         draw();
     }
 
-    Duration elapsed() {
+    public Duration elapsed() {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 

@@ -60,16 +60,48 @@ class LabCliTest {
     }
 
     @Test
+    void helpShowsTheCommandsOwnOptionsThenTheEnginesThenTheExitCodes() {
+        String bench = lab("bench", "--help").out();
+        // Option lines, not the synopsis at the top, which names every option.
+        int own = bench.indexOf("\n  -c, --connections=C");
+        int engineHeading = bench.indexOf("\nEngine options");
+        int engineOption = bench.indexOf("\n      --workers=N");
+        int exitCodes = bench.indexOf("Exit codes:");
+        assertThat(own).isPositive();
+        assertThat(engineHeading).isGreaterThan(own);
+        assertThat(engineOption).isGreaterThan(engineHeading);
+        assertThat(exitCodes).isGreaterThan(engineOption);
+        assertThat(bench.substring(exitCodes)).containsPattern("1 +a request or a check failed").containsPattern("2 +bad arguments")
+                .doesNotContain("./lab found no JDK");
+
+        String root = lab("--help").out();
+        assertThat(root.substring(root.indexOf("Exit codes:")))
+                .containsPattern("0 +success").containsPattern("3 +the server could not be started or reached")
+                .containsPattern("4 +./lab found no JDK 21 or newer").containsPattern("5 +./lab could not build the project");
+    }
+
+    @Test
+    void versionIsTheProjectsVersion() throws Exception {
+        // The build filters serverlab.properties; the expected value comes from the POM this module is built from.
+        String pom = java.nio.file.Files.readString(java.nio.file.Path.of("pom.xml"));
+        String expected = pom.replaceAll("(?s).*?<parent>.*?<version>([^<]+)</version>.*", "$1");
+        Result r = lab("--version");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("serverlab lab " + expected + "\n");
+        assertThat(expected).doesNotContain("$").isNotBlank();
+    }
+
+    @Test
     void anUnknownEngineListsTheAvailableOnes() {
         Result r = lab("run", "--engine", "nope");
-        assertThat(r.exit()).isEqualTo(Lab.USAGE);
+        assertThat(r.exit()).isEqualTo(ExitCode.USAGE);
         assertThat(r.err()).contains("no engine named 'nope'").contains("available: ").contains("blocking");
     }
 
     @Test
     void anOptionTheEngineDoesNotTakeIsAnError() {
         Result r = lab("serve", "--engine", "blocking", "--offload", "2");
-        assertThat(r.exit()).isEqualTo(Lab.USAGE);
+        assertThat(r.exit()).isEqualTo(ExitCode.USAGE);
         assertThat(r.err()).contains("does not take --offload");
     }
 
@@ -77,7 +109,7 @@ class LabCliTest {
     void aPortInUseIsReportedWithAFix() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Result r = lab("run", "--engine", "blocking", "--port", Integer.toString(busy.getLocalPort()));
-            assertThat(r.exit()).isEqualTo(Lab.UNAVAILABLE);
+            assertThat(r.exit()).isEqualTo(ExitCode.UNAVAILABLE);
             assertThat(r.err()).contains("cannot listen on 127.0.0.1:" + busy.getLocalPort()).contains("--port");
             assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
         }
@@ -90,17 +122,20 @@ class LabCliTest {
             port = s.getLocalPort();
         }
         Result r = lab("run", "--url", "http://127.0.0.1:" + port, "--clients", "2");
-        assertThat(r.exit()).isEqualTo(Lab.UNAVAILABLE);
+        assertThat(r.exit()).isEqualTo(ExitCode.UNAVAILABLE);
         assertThat(r.err()).contains("cannot reach http://127.0.0.1:" + port);
     }
 
     @Test
     void badArgumentsAreUsageErrors() {
-        assertThat(lab("run", "--engine", "blocking", "--clients", "x").exit()).isEqualTo(Lab.USAGE);
-        assertThat(lab("run", "--engine", "blocking", "--clients", "0").exit()).isEqualTo(Lab.USAGE);
-        assertThat(lab("run", "--engine", "blocking", "--url", "http://127.0.0.1:1").exit()).isEqualTo(Lab.USAGE);
+        assertThat(lab("run", "--engine", "blocking", "--clients", "x").exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(lab("run", "--engine", "blocking", "--clients", "0").exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(lab("run", "--engine", "blocking", "--url", "http://127.0.0.1:1").exit()).isEqualTo(ExitCode.USAGE);
         assertThat(lab("run", "--url", "ftp://x").err()).contains("only http://");
         assertThat(lab("serve", "--engine", "blocking", "--port", "70000").err()).contains("port must be from 0 to 65535");
-        assertThat(lab("nonsense").exit()).isEqualTo(Lab.USAGE);
+        assertThat(lab("nonsense").exit()).isEqualTo(ExitCode.USAGE);
+        Result workers = lab("run", "--url", "http://127.0.0.1:1", "--workers", "4");
+        assertThat(workers.exit()).isEqualTo(ExitCode.USAGE);
+        assertThat(workers.err()).contains("--workers configures an engine that run starts; it does not apply with --url");
     }
 }
