@@ -95,6 +95,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (url != null) {
             EngineSelection.rejectEngineOptions(spec, "configures an engine that bench starts; it does not apply with --url");
             EngineSelection.reject(spec, "applies to an engine that bench starts, not with --url", "--server-jvm-arg");
+            if (serverPid != null && ServerCpu.nanos(serverPid).isEmpty()) {
+                throw new UserError(ExitCode.USAGE, "--server-pid " + serverPid + ": no such process, or its CPU time is not readable in /proc");
+            }
         } else {
             EngineSelection.reject(spec, "does not apply with --engine: bench starts the engine on a free loopback port (use --url for a server of yours)",
                     "--host", "--port");

@@ -85,6 +85,9 @@ class C10kCommandTest {
         Run maxWarmup = lab("bench", "--url", "http://127.0.0.1:1/", "-w", "1s", "--max-warmup", "5s");
         assertThat(maxWarmup.code()).isEqualTo(ExitCode.USAGE);
         assertThat(maxWarmup.err()).contains("--max-warmup applies with --warmup auto only");
+        Run noProcess = lab("bench", "--url", "http://127.0.0.1:1/", "--server-pid", Long.toString(Long.MAX_VALUE));
+        assertThat(noProcess.code()).isEqualTo(ExitCode.USAGE);
+        assertThat(noProcess.err()).contains("no such process");
         Run latency = lab("bench", "--url", "http://127.0.0.1:1/", "--json", "--latency");
         assertThat(latency.code()).isEqualTo(ExitCode.USAGE);
         assertThat(latency.err()).contains("--latency prints text");

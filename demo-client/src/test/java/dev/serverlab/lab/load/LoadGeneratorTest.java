@@ -122,11 +122,21 @@ class LoadGeneratorTest {
             LoadGenerator.Plan plan = new LoadGenerator.Plan(Target.of(server.address(), "/"), 2, 1,
                     LoadGenerator.Warmup.untilSteady(Duration.ofSeconds(1), Duration.ofSeconds(6)), Duration.ofMillis(300), 0,
                     Duration.ofSeconds(10));
-            List<Boolean> warming = new ArrayList<>();
-            LoadGenerator.Result r = LoadGenerator.run(plan, (elapsed, warmingUp, rate, errors) -> warming.add(warmingUp));
-            // At least three one-second rates are needed to call it steady; past the limit it measures anyway.
-            assertThat(r.warmupSeconds()).isGreaterThanOrEqualTo(3.0).isLessThan(6.5);
-            assertThat(warming).startsWith(true, true, true);
+            List<Double> warmRates = new ArrayList<>();
+            LoadGenerator.Result r = LoadGenerator.run(plan, (elapsed, warmingUp, rate, errors) -> {
+                if (warmingUp) warmRates.add(rate);
+            });
+            // It needs three one-second rates to call the rate steady, and it stops at the first second that does.
+            assertThat(r.warmupSeconds()).isGreaterThanOrEqualTo(3.0);
+            assertThat(warmRates).hasSizeGreaterThanOrEqualTo(3);
+            for (int n = 3; n < warmRates.size(); n++) {
+                assertThat(LoadGenerator.steady(warmRates.subList(0, n))).as("steady after %d s, yet it went on", n).isFalse();
+            }
+            if (r.warmupSteady()) {
+                assertThat(LoadGenerator.steady(warmRates)).isTrue();
+            } else {
+                assertThat(r.warmupSeconds()).as("not steady: it warmed up to its limit").isGreaterThanOrEqualTo(6.0);
+            }
             assertThat(r.responses()).isPositive();
         }
     }
