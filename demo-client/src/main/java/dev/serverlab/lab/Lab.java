@@ -1,5 +1,8 @@
 package dev.serverlab.lab;
 
+import dev.serverlab.lab.console.ExitCode;
+import dev.serverlab.lab.console.UserError;
+
 import dev.serverlab.api.ConfigException;
 import dev.serverlab.lab.command.BenchCommand;
 import dev.serverlab.lab.command.C10kCommand;

@@ -1,5 +1,7 @@
 package dev.serverlab.lab;
 
+import dev.serverlab.lab.console.ExitCode;
+
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -17,6 +19,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LabCliTest {
 
     record Result(int exit, String out, String err) {
+    }
+
+    @Test
+    void serverProcessesRunThisMainClass() {
+        assertThat(dev.serverlab.lab.launch.ServerProcess.LAB_MAIN).isEqualTo(Lab.class.getName());
     }
 
     static Result lab(String... args) {

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  *
  * @param host      the address to bind; loopback unless the user opts out
  * @param port      the port to bind, 0 for an ephemeral one
- * @param workers   the number of workers (threads, processes, loops) or 0 for the engine's default;
+ * @param workers   the number of workers (a pool's threads, prefork's processes) or 0 for the engine's default;
  *                  only engines that list {@link EngineOption#WORKERS} accept another value
  * @param limits    sizes and timeouts, the same on every engine
  * @param options   model-specific options by name, already validated against the engine's

@@ -2,8 +2,8 @@ package dev.serverlab.lab.command;
 
 import dev.serverlab.api.EngineOption;
 import dev.serverlab.api.Limits;
-import dev.serverlab.lab.ExitCode;
-import dev.serverlab.lab.UserError;
+import dev.serverlab.lab.console.ExitCode;
+import dev.serverlab.lab.console.UserError;
 import dev.serverlab.lab.launch.ServerProcess;
 import dev.serverlab.lab.load.C10kRun;
 import dev.serverlab.lab.load.FileLimits;

@@ -9,8 +9,8 @@ import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.server.Listener;
-import dev.serverlab.lab.ExitCode;
-import dev.serverlab.lab.UserError;
+import dev.serverlab.lab.console.ExitCode;
+import dev.serverlab.lab.console.UserError;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -38,7 +38,7 @@ public final class EngineSelection {
     @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on; 0 picks a free one.")
     Integer port;
 
-    @Option(names = "--workers", paramLabel = "N", description = "Workers: threads, processes or loops, as the engine defines them.")
+    @Option(names = "--workers", paramLabel = "N", description = "Workers: the threads of a pool or the processes of prefork (event loops take --loops).")
     public Integer workers;
 
     @Option(names = "--gil", description = "Run CPU work under a global interpreter lock, as CPython does (threadpool, virtual).")

@@ -2,8 +2,8 @@ package dev.serverlab.lab.command;
 
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
-import dev.serverlab.lab.ExitCode;
-import dev.serverlab.lab.UserError;
+import dev.serverlab.lab.console.ExitCode;
+import dev.serverlab.lab.console.UserError;
 import dev.serverlab.lab.load.LabClient;
 import dev.serverlab.lab.load.Target;
 import dev.serverlab.lab.report.RunReport;

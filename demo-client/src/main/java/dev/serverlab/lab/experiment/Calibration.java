@@ -1,12 +1,11 @@
 package dev.serverlab.lab.experiment;
 
 import dev.serverlab.api.app.Workloads;
-import dev.serverlab.lab.ExitCode;
-import dev.serverlab.lab.Format;
-import dev.serverlab.lab.UserError;
+import dev.serverlab.lab.console.ExitCode;
+import dev.serverlab.lab.console.Format;
+import dev.serverlab.lab.console.UserError;
 import dev.serverlab.lab.launch.ServerProcess;
 import dev.serverlab.lab.load.LabClient;
-import dev.serverlab.lab.report.RunReport;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,7 +61,7 @@ public record Calibration(String engine, int n, Duration perCall, Duration targe
         List<Long> samples = new ArrayList<>();
         while (samples.size() < 3) samples.add(time(server, n, timeout));
         long[] sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
-        Duration perCall = Duration.ofNanos((long) (RunReport.median(sorted) * 1000));
+        Duration perCall = Duration.ofNanos((long) (RunStats.median(sorted) * 1000));
         return new Calibration(server.engine(), n, perCall, fixedN == null ? target : null, List.copyOf(tried), List.copyOf(samples));
     }
 

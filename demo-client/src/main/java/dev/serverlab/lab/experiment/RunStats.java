@@ -1,7 +1,6 @@
 package dev.serverlab.lab.experiment;
 
 import dev.serverlab.lab.load.LabClient;
-import dev.serverlab.lab.report.RunReport;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,9 +37,9 @@ public record RunStats(long totalMicros, long minLatencyMicros, double medianLat
         int workers = (int) ok.stream().map(LabClient.Sample::servedBy).filter(Objects::nonNull).distinct().count();
         return new RunStats(total,
                 latencies.length == 0 ? 0 : latencies[0],
-                RunReport.median(latencies),
+                median(latencies),
                 latencies.length == 0 ? 0 : latencies[latencies.length - 1],
-                RunReport.median(service), maxWait, workers, peakInService(ok), samples.size() - ok.size());
+                median(service), maxWait, workers, peakInService(ok), samples.size() - ok.size());
     }
 
     /**
@@ -69,5 +68,12 @@ public record RunStats(long totalMicros, long minLatencyMicros, double medianLat
             if (sorted[i + 1][0] - sorted[i][0] >= held) peak = Math.max(peak, now);
         }
         return peak;
+    }
+
+    /** The median of sorted values: the middle one, or the mean of the middle two. */
+    public static double median(long[] sorted) {
+        if (sorted.length == 0) return 0;
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
     }
 }

@@ -1,6 +1,6 @@
 package dev.serverlab.lab.experiment;
 
-import dev.serverlab.lab.Format;
+import dev.serverlab.lab.console.Format;
 import dev.serverlab.lab.load.LabClient;
 
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.serverlab.lab.experiment;
 
-import dev.serverlab.lab.Format;
-import dev.serverlab.lab.Progress;
-import dev.serverlab.lab.UserError;
+import dev.serverlab.lab.console.Format;
+import dev.serverlab.lab.console.Progress;
+import dev.serverlab.lab.console.UserError;
 import dev.serverlab.lab.launch.ServerProcess;
 import dev.serverlab.lab.load.LabClient;
 

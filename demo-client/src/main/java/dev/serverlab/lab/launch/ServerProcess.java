@@ -1,8 +1,7 @@
 package dev.serverlab.lab.launch;
 
-import dev.serverlab.lab.ExitCode;
-import dev.serverlab.lab.Lab;
-import dev.serverlab.lab.UserError;
+import dev.serverlab.lab.console.ExitCode;
+import dev.serverlab.lab.console.UserError;
 import dev.serverlab.lab.load.Target;
 
 import java.io.BufferedReader;
@@ -28,6 +27,10 @@ import java.util.regex.Pattern;
  * A shutdown hook does the same on Ctrl-C.
  */
 public final class ServerProcess implements AutoCloseable {
+
+    /** The lab's main class, which the child JVM runs; named, not referenced, so that launching does not depend on the commands. */
+    public static final String LAB_MAIN = "dev.serverlab.lab.Lab";
+
 
     /** What {@link ServeCommand} prints once it listens; the port is read from it. */
     private static final Pattern SERVING = Pattern.compile("serving on http://([^\\s;/]+):(\\d+)(?: \\((.*)\\))?;");
@@ -68,7 +71,7 @@ public final class ServerProcess implements AutoCloseable {
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(Lab.class.getName());
+        command.add(LAB_MAIN);
         command.add("serve");
         command.add("--engine");
         command.add(engine);

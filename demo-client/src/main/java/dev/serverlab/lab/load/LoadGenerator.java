@@ -1,7 +1,7 @@
 package dev.serverlab.lab.load;
 
-import dev.serverlab.lab.ExitCode;
-import dev.serverlab.lab.UserError;
+import dev.serverlab.lab.console.ExitCode;
+import dev.serverlab.lab.console.UserError;
 
 import org.HdrHistogram.Histogram;
 

@@ -1,7 +1,7 @@
 package dev.serverlab.lab.report;
 
-import dev.serverlab.lab.ExitCode;
-import dev.serverlab.lab.UserError;
+import dev.serverlab.lab.console.ExitCode;
+import dev.serverlab.lab.console.UserError;
 import dev.serverlab.lab.load.LoadGenerator;
 
 import org.HdrHistogram.Histogram;

@@ -1,6 +1,6 @@
 package dev.serverlab.lab.report;
 
-import dev.serverlab.lab.Format;
+import dev.serverlab.lab.console.Format;
 import dev.serverlab.lab.experiment.Comparison;
 import dev.serverlab.lab.experiment.ComparisonTable;
 import dev.serverlab.lab.experiment.RunResult;

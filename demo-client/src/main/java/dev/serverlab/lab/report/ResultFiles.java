@@ -1,8 +1,8 @@
 package dev.serverlab.lab.report;
 
-import dev.serverlab.lab.ExitCode;
-import dev.serverlab.lab.Format;
-import dev.serverlab.lab.UserError;
+import dev.serverlab.lab.console.ExitCode;
+import dev.serverlab.lab.console.Format;
+import dev.serverlab.lab.console.UserError;
 import dev.serverlab.lab.experiment.Comparison;
 import dev.serverlab.lab.experiment.RunResult;
 import dev.serverlab.lab.experiment.Workload;

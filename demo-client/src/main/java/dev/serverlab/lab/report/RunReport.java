@@ -1,5 +1,6 @@
 package dev.serverlab.lab.report;
 
+import dev.serverlab.lab.experiment.RunStats;
 import dev.serverlab.lab.load.LabClient;
 
 import java.io.PrintWriter;
@@ -33,15 +34,9 @@ public final class RunReport {
         long failed = samples.stream().filter(s -> !s.ok()).count();
         long workers = samples.stream().map(LabClient.Sample::servedBy).filter(Objects::nonNull).distinct().count();
         out.printf("total %.3f s; latency min %.3f s, median %.3f s, max %.3f s; %d worker%s served%s%n",
-                total / 1e6, latencies[0] / 1e6, median(latencies) / 1e6, latencies[latencies.length - 1] / 1e6,
+                total / 1e6, latencies[0] / 1e6, RunStats.median(latencies) / 1e6, latencies[latencies.length - 1] / 1e6,
                 workers, workers == 1 ? "" : "s", failed == 0 ? "" : "; " + failed + " failed");
         out.println("(times in ms from the moment all clients were released; server times come from its timing headers)");
-    }
-
-    public static double median(long[] sorted) {
-        if (sorted.length == 0) return 0;
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2.0;
     }
 
     private static String ms(long micros, long t0) {

@@ -1,6 +1,6 @@
 package dev.serverlab.lab.report;
 
-import dev.serverlab.lab.Format;
+import dev.serverlab.lab.console.Format;
 import dev.serverlab.lab.experiment.RunResult;
 import dev.serverlab.lab.experiment.RunStats;
 import dev.serverlab.lab.experiment.Story;

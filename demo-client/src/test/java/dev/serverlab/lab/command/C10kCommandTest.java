@@ -1,8 +1,8 @@
 package dev.serverlab.lab.command;
 
-import dev.serverlab.lab.ExitCode;
+import dev.serverlab.lab.console.ExitCode;
 import dev.serverlab.lab.Lab;
-import dev.serverlab.lab.UserError;
+import dev.serverlab.lab.console.UserError;
 import dev.serverlab.lab.load.FileLimits;
 
 import org.junit.jupiter.api.Test;

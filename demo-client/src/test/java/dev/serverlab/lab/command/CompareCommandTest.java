@@ -1,7 +1,7 @@
 package dev.serverlab.lab.command;
 
 import dev.serverlab.api.Engines;
-import dev.serverlab.lab.ExitCode;
+import dev.serverlab.lab.console.ExitCode;
 import dev.serverlab.lab.report.RequestsCsv;
 import dev.serverlab.lab.report.Timeline;
 import org.junit.jupiter.api.Test;

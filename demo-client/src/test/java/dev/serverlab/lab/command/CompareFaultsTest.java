@@ -1,6 +1,6 @@
 package dev.serverlab.lab.command;
 
-import dev.serverlab.lab.ExitCode;
+import dev.serverlab.lab.console.ExitCode;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -4,7 +4,7 @@ import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.blocking.BlockingEngine;
-import dev.serverlab.lab.ExitCode;
+import dev.serverlab.lab.console.ExitCode;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

@@ -7,7 +7,7 @@ import dev.serverlab.api.app.Application;
 import dev.serverlab.api.app.Reply;
 import dev.serverlab.api.app.Response;
 import dev.serverlab.blocking.BlockingEngine;
-import dev.serverlab.lab.ExitCode;
+import dev.serverlab.lab.console.ExitCode;
 import dev.serverlab.lab.Lab;
 import dev.serverlab.nio.NioEngine;
 import org.HdrHistogram.Histogram;

@@ -1,9 +1,9 @@
-package dev.serverlab.lab;
+package dev.serverlab.lab.console;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The exit codes every command uses; apart from {@link Lab} so that commands need not depend on the root command. */
+/** The exit codes every command uses; apart from the root command {@code Lab} so that commands need not depend on the root command. */
 public final class ExitCode {
 
     public static final int OK = 0;

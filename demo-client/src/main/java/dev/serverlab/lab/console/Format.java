@@ -1,4 +1,4 @@
-package dev.serverlab.lab;
+package dev.serverlab.lab.console;
 
 import java.time.Duration;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.serverlab.lab;
+package dev.serverlab.lab.console;
 
 /** A failure the user can act on: the message says what happened and what to do; no stack trace. */
 public final class UserError extends RuntimeException {

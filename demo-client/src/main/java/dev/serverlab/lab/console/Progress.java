@@ -1,4 +1,4 @@
-package dev.serverlab.lab;
+package dev.serverlab.lab.console;
 
 import java.io.PrintStream;
 import java.time.Duration;
