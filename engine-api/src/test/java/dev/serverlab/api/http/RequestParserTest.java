@@ -145,6 +145,22 @@ class RequestParserTest {
         assertStatus(Limits.DEFAULTS, text, 400);
     }
 
+    @Test
+    void aRepeatedRequestSharesItsTargetAndFieldsButNeverAChangedOne() {
+        RequestParser parser = new RequestParser(Limits.DEFAULTS);
+        String first = "GET /a HTTP/1.1\r\nHost: h\r\nX-N: 1\r\n\r\n";
+        Request one = parser.parse(ByteBuffer.wrap(first.getBytes(StandardCharsets.ISO_8859_1)));
+        Request two = parser.parse(ByteBuffer.wrap(first.getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(two.target()).isSameAs(one.target());
+        assertThat(two.headers()).isSameAs(one.headers());
+        Request three = parser.parse(ByteBuffer.wrap("GET /b HTTP/1.1\r\nHost: h\r\nX-N: 2\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(three.target()).isEqualTo("/b");
+        assertThat(three.headers().get("X-N")).isEqualTo("2");
+        assertThat(three.headers().fields().get(0)).isSameAs(one.headers().fields().get(0));
+        Request four = parser.parse(ByteBuffer.wrap("GET /b HTTP/1.1\r\nhost: h\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(four.headers().fields()).extracting(f -> f.name()).containsExactly("host");
+    }
+
     private static void assertStatus(Limits limits, String text, int status) {
         assertThatThrownBy(() -> parse(limits, text))
                 .isInstanceOf(HttpException.class)
