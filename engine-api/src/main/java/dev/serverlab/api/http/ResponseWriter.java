@@ -151,15 +151,24 @@ public final class ResponseWriter {
     }
 
     /**
-     * Writes as much of the pending bytes as {@code channel} takes now, in one write; returns how many it
-     * took. Once everything is written the buffer is empty again (and small again, if a large body grew it).
+     * Writes as much of the pending bytes as {@code channel} takes now and returns how many it took: one
+     * write for all of them unless there are more than {@value #WRITE_CHUNK} bytes or the channel takes
+     * less. Once everything is written the buffer is empty again (and small again, if a large body grew it).
      */
-    public int writeTo(WritableByteChannel channel) throws IOException {
-        view.limit(Math.min(size, read + WRITE_CHUNK)).position(read);
-        int n = channel.write(view);
-        read += Math.max(0, n);
+    public long writeTo(WritableByteChannel channel) throws IOException {
+        long total = 0;
+        while (read < size) {
+            int offered = Math.min(size - read, WRITE_CHUNK);
+            view.limit(read + offered).position(read);
+            int n = channel.write(view);
+            if (n > 0) {
+                read += n;
+                total += n;
+            }
+            if (n < offered) break; // the socket's send buffer is full: the caller waits for OP_WRITE
+        }
         if (read == size) clear();
-        return n;
+        return total;
     }
 
     /** Drops whatever is pending. */
