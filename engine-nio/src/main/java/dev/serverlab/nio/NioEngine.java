@@ -44,8 +44,8 @@ import java.util.concurrent.TimeoutException;
  * it. Ten asking for CPU work are served one after another, each stalling every other connection, unless
  * {@code --offload N} hands the work to N threads. {@code --loops N} runs N loops, each on its own thread.
  * {@code --workers} is refused: here it could mean loops or offload threads, so the engine asks for the one
- * that is meant. See {@link EventLoop} for the loop, {@link Connection} for a connection's life and
- * {@link Dispatch} for where its work runs.
+ * that is meant. The model lives in {@link EventLoop} (select, dispatch, tasks, timers); a connection's life
+ * is {@link Connection}'s, and where a request's work runs is {@link Dispatch}'s.
  */
 public final class NioEngine implements ServerEngine {
 
