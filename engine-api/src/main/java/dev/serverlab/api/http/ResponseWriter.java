@@ -4,6 +4,7 @@ import dev.serverlab.api.app.Header;
 import dev.serverlab.api.app.Response;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +54,7 @@ public final class ResponseWriter {
     private static final int WRITE_CHUNK = 256 * 1024;
 
     private byte[] bytes;
-    /** A view of {@code bytes} for channel writes, made again only when the array grows. */
+    /** A view of {@code bytes} for channel writes, made at the first and again only when the array grows. */
     private ByteBuffer view;
     /** The first byte not yet written. */
     private int read;
@@ -67,7 +68,6 @@ public final class ResponseWriter {
 
     private ResponseWriter(int capacity) {
         bytes = new byte[capacity];
-        view = ByteBuffer.wrap(bytes);
     }
 
     /** The interim answer to {@code Expect: 100-continue}, as a buffer of its own. */
@@ -159,6 +159,7 @@ public final class ResponseWriter {
         long total = 0;
         while (read < size) {
             int offered = Math.min(size - read, WRITE_CHUNK);
+            if (view == null || view.array() != bytes) view = ByteBuffer.wrap(bytes);
             view.limit(read + offered).position(read);
             int n = channel.write(view);
             if (n > 0) {
@@ -171,14 +172,20 @@ public final class ResponseWriter {
         return total;
     }
 
+    /**
+     * Writes every pending byte to {@code out} with one call, for a thread that blocks on a socket stream,
+     * and empties the buffer.
+     */
+    public void writeTo(OutputStream out) throws IOException {
+        out.write(bytes, read, size - read);
+        clear();
+    }
+
     /** Drops whatever is pending. */
     public void clear() {
         read = 0;
         size = 0;
-        if (bytes.length > KEPT_CAPACITY) {
-            bytes = new byte[KEPT_CAPACITY];
-            view = ByteBuffer.wrap(bytes);
-        }
+        if (bytes.length > KEPT_CAPACITY) bytes = new byte[KEPT_CAPACITY];
     }
 
     private static Response refusal(HttpException e) {
@@ -220,7 +227,6 @@ public final class ResponseWriter {
             byte[] grown = new byte[(int) Math.min(Integer.MAX_VALUE - 16, Math.max(needed - read, 2L * bytes.length))];
             System.arraycopy(bytes, read, grown, 0, size - read);
             bytes = grown;
-            view = ByteBuffer.wrap(bytes);
         }
         size -= read;
         read = 0;

@@ -97,6 +97,28 @@ class ResponseWriterTest {
         assertThat(channel.text().indexOf("after\n")).isLessThan(channel.text().indexOf("more\n"));
     }
 
+    @Test
+    void aBlockingWriterGetsTheSameBytesInOneCall() throws Exception {
+        ResponseWriter writer = new ResponseWriter();
+        writer.append(Response.ok("hi\n"), TIMING, true, false);
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.io.OutputStream out = new java.io.FilterOutputStream(sink) {
+            @Override
+            public void write(byte[] b, int off, int len) {
+                calls.incrementAndGet();
+                sink.write(b, off, len);
+            }
+        };
+        writer.writeTo(out);
+        assertThat(calls).hasValue(1);
+        assertThat(writer.pendingBytes()).isZero();
+        String encoded = text(ResponseWriter.encode(Response.ok("hi\n"), TIMING, true, false));
+        // The Date may turn between the two encodings: compare all but it.
+        assertThat(sink.toString(StandardCharsets.ISO_8859_1).replaceAll("Date: [^\r]*", "Date"))
+                .isEqualTo(encoded.replaceAll("Date: [^\r]*", "Date"));
+    }
+
     private static String text(ByteBuffer b) {
         return StandardCharsets.ISO_8859_1.decode(b.duplicate()).toString();
     }
