@@ -61,9 +61,9 @@ public final class ResponseWriter {
     /** The end of what was appended. */
     private int size;
 
-    /** An empty output buffer; it grows as responses need. */
+    /** An empty output buffer; it takes memory with the first response, so an idle connection costs none. */
     public ResponseWriter() {
-        this(1024);
+        this(0);
     }
 
     private ResponseWriter(int capacity) {
@@ -224,7 +224,7 @@ public final class ResponseWriter {
             // What was written already makes room: move the pending bytes to the front.
             System.arraycopy(bytes, read, bytes, 0, size - read);
         } else {
-            byte[] grown = new byte[(int) Math.min(Integer.MAX_VALUE - 16, Math.max(needed - read, 2L * bytes.length))];
+            byte[] grown = new byte[(int) Math.min(Integer.MAX_VALUE - 16, Math.max(needed - read, Math.max(512, 2L * bytes.length)))];
             System.arraycopy(bytes, read, grown, 0, size - read);
             bytes = grown;
         }

@@ -96,7 +96,9 @@ public class RequestParserBenchmark {
     /**
      * A whole {@code GET /} on a keep-alive connection as engine-nio serves it: parse, the application's
      * answer, the timing, and the response appended to the connection's reused output buffer.
-     * {@code gc.alloc.rate.norm} is the hot path's bytes per request.
+     * {@code gc.alloc.rate.norm} is the hot path's bytes per request: 1,488 B when each response was
+     * formatted into a new array, 80 B with the lean path (2026-12-01, Temurin 25): the {@link Request}
+     * record, the {@link Exchange} and the {@code Timing} record, nothing else.
      */
     @Benchmark
     public int helloExchange() {
