@@ -76,7 +76,7 @@ final class ChunkedBody {
                     if (line.length() == 0) return true;
                     headerBytes += line.length() + 2;
                     if (line.at(0) == ' ' || line.at(0) == '\t') throw RequestParser.bad("obsolete line folding in trailers");
-                    if (RequestParser.colon(line) <= 0) throw RequestParser.bad("malformed trailer field");
+                    if (line.fieldColon() <= 0) throw RequestParser.bad("malformed trailer field");
                 }
             }
         }

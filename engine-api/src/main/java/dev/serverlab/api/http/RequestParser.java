@@ -174,16 +174,13 @@ public final class RequestParser {
     private void headerLine() {
         if (headers.size() >= limits.maxHeaderCount()) throw new HttpException(431, "too many header fields");
         if (line.at(0) == ' ' || line.at(0) == '\t') throw bad("obsolete line folding");
-        int colon = colon(line);
+        int colon = line.fieldColon();
         if (colon <= 0) throw bad("malformed header field");
+        if (line.controlInValue()) throw bad("control character in a header field");
         int start = colon + 1;
         int end = line.length();
         while (start < end && (line.at(start) == ' ' || line.at(start) == '\t')) start++;
         while (end > start && (line.at(end - 1) == ' ' || line.at(end - 1) == '\t')) end--;
-        for (int i = start; i < end; i++) {
-            int b = line.at(i) & 0xFF; // bytes above 127 are obs-text, which a field value may carry
-            if ((b < ' ' && b != '\t') || b == 127) throw bad("control character in a header field");
-        }
         int i = headers.size();
         Header same = i < previousFields.size() ? previousFields.get(i) : null;
         if (same != null && line.spells(same.name(), 0, colon) && line.spells(same.value(), start, end)) {
@@ -191,16 +188,6 @@ public final class RequestParser {
         } else {
             headers.add(new Header(known(FIELD_NAMES, 0, colon), line.text(start, end)));
         }
-    }
-
-    /** The position of the colon after a valid field name, or -1. */
-    static int colon(LineBuffer line) {
-        for (int i = 0; i < line.length(); i++) {
-            byte b = line.at(i);
-            if (b == ':') return i;
-            if (!isTokenChar(b)) return -1;
-        }
-        return -1;
     }
 
     private Request endOfHeaders() {
@@ -354,13 +341,8 @@ public final class RequestParser {
         return b >= '0' && b <= '9';
     }
 
-    /** RFC 9110 tchar. */
     private static boolean isTokenChar(byte b) {
-        if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9') return true;
-        return switch (b) {
-            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
-            default -> false;
-        };
+        return LineBuffer.isTokenChar(b);
     }
 
     static HttpException bad(String reason) {

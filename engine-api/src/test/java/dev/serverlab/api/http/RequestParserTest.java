@@ -140,9 +140,21 @@ class RequestParserTest {
             "GET foo HTTP/1.1\r\nHost: h\r\n\r\n",
             "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n",
-            ": no-name\r\n\r\n"})
+            ": no-name\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u0007b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u007Fb\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nX A: b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nX\u0001A: b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nno colon\r\n\r\n"})
     void malformedRequestsAre400(String text) {
         assertStatus(Limits.DEFAULTS, text, 400);
+    }
+
+    @Test
+    void aValueMayHoldTabsColonsAndObsText() {
+        Request r = parse(Limits.DEFAULTS, "GET / HTTP/1.1\r\nHost: h:1\r\nX-A: \ta:\tb\u00e9 \r\n\r\n");
+        assertThat(r.headers().get("Host")).isEqualTo("h:1");
+        assertThat(r.headers().get("X-A")).isEqualTo("a:\tb\u00e9");
     }
 
     @Test
