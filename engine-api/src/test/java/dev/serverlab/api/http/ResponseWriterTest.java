@@ -36,6 +36,15 @@ class ResponseWriterTest {
     }
 
     @Test
+    void numbersOfEveryLengthAreWrittenExactly() {
+        long[] values = {0, 9, 10, 99, 100, 999_999_999L, 1_000_000_000L, 999_999_999_999_999_999L, Long.MAX_VALUE};
+        for (long v : values) {
+            String text = text(ResponseWriter.encode(Response.ok(""), new Timing(v, v, v, "w"), true, false));
+            assertThat(text).contains("X-Accepted-At: " + v + "\r\nX-Started-At: " + v + "\r\n").endsWith("X-Served-By: w\r\n\r\n");
+        }
+    }
+
+    @Test
     void headHasGetsHeadersAndNoBodyAndCloseSaysClose() {
         String text = text(ResponseWriter.encode(Response.ok("abc"), TIMING, false, true));
         assertThat(text).contains("Content-Length: 3\r\n", "Connection: close\r\n").endsWith("\r\n\r\n");
