@@ -70,9 +70,12 @@ public final class ResponseWriter {
         bytes = new byte[capacity];
     }
 
-    /** The interim answer to {@code Expect: 100-continue}, as a buffer of its own. */
+    /**
+     * The interim answer to {@code Expect: 100-continue}, as a buffer of its own. A copy, since callers may
+     * write straight from its array; it is rare enough for the copy not to matter.
+     */
     public static ByteBuffer continueResponse() {
-        return ByteBuffer.wrap(CONTINUE).asReadOnlyBuffer();
+        return ByteBuffer.wrap(CONTINUE.clone());
     }
 
     /**
