@@ -1,6 +1,6 @@
 #!/bin/sh
-# bench/jmh.sh: JMH benchmarks of the shared HTTP/1.1 parser (engine-api's test sources, never in a main jar).
-#   bench/jmh.sh                    requests parsed per second and bytes allocated per request (-prof gc)
+# bench/jmh.sh: JMH benchmarks of the shared HTTP/1.1 codec, parser and response writer (engine-api's test sources, never in a main jar).
+#   bench/jmh.sh                    requests per second and bytes allocated per request (-prof gc), parse alone and parse + encode (helloExchange)
 #   bench/jmh.sh -f 1 -i 3 typical  any JMH options and benchmark patterns; `bench/jmh.sh -h` lists them
 # Builds engine-api's test classes through ./mvnw, then runs org.openjdk.jmh.Main on the test class path.
 set -eu

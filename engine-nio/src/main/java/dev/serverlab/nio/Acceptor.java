@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
@@ -17,7 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Accepts connections for a group of loops and hands each to the loop with the fewest (microhttp's rule;
- * ties go to the first). It runs on the first loop's thread, registered with that loop's selector.
+ * ties go to the first). It runs on the first loop's thread, registered with that loop's selector. Calls go
+ * one way: the acceptor uses the loops; a loop only sees a {@link Ready} key and runs the callbacks the
+ * acceptor left with it (a connection closed, the loop ended).
  *
  * <pre>
  *   OP_ACCEPT ─► accept() ─► non-blocking, TCP_NODELAY ─► least-loaded loop.adopt(channel)
@@ -25,7 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *        └── paused at maxConnections: new clients wait in the kernel's backlog until one closes
  * </pre>
  */
-final class Acceptor {
+final class Acceptor implements Ready {
 
     private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
 
@@ -36,25 +37,25 @@ final class Acceptor {
     private final ServerSocketChannel listener;
     private final int maxConnections;
     private final AtomicBoolean paused = new AtomicBoolean();
-    private List<EventLoop> group = List.of();
-    private EventLoop home;
+    private final List<EventLoop> group;
+    private final EventLoop home;
     private SelectionKey key;
     private long lastWarning;
     private boolean stopped;
 
-    Acceptor(ServerSocketChannel listener, int maxConnections) {
+    /** Accepts for {@code group}, on its first loop. */
+    Acceptor(ServerSocketChannel listener, int maxConnections, List<EventLoop> group) {
         this.listener = listener;
         this.maxConnections = maxConnections;
+        this.group = List.copyOf(group);
+        this.home = this.group.get(0);
     }
 
-    /** Binds the acceptor to the loop that runs it. Called once, before the loops start. */
-    void register(EventLoop home, Selector selector) throws ClosedChannelException {
-        this.home = home;
-        this.key = listener.register(selector, SelectionKey.OP_ACCEPT, this);
-    }
-
-    void join(List<EventLoop> loops) {
-        this.group = List.copyOf(loops);
+    /** Starts listening on the home loop's selector. Called once, before the loops start. */
+    void listen() throws ClosedChannelException {
+        key = home.register(listener, SelectionKey.OP_ACCEPT, this);
+        for (EventLoop loop : group) loop.onConnectionClosed(this::connectionClosed);
+        home.onEnd(this::stop); // a home loop that ends takes the port with it: clients are refused, not left waiting
     }
 
     /** Connections open on every loop of the group, or handed over and about to be. */
@@ -64,8 +65,17 @@ final class Acceptor {
         return open;
     }
 
+    @Override
+    public void onReady(SelectionKey ready) {
+        try {
+            if (ready.isValid() && ready.isAcceptable()) acceptSome();
+        } catch (RuntimeException e) {
+            log.warn("{}: accepting failed: {}", home.name(), e.toString());
+        }
+    }
+
     /** On the home loop, when the listener is ready. */
-    void onAcceptable() {
+    private void acceptSome() {
         for (int i = 0; i < BATCH; i++) {
             if (openConnections() >= maxConnections) {
                 pause();
@@ -104,8 +114,8 @@ final class Acceptor {
         if (!stopped && key.isValid()) key.interestOps(SelectionKey.OP_ACCEPT);
     }
 
-    /** Called by any loop when one of its connections closes: a paused acceptor may take the next client. */
-    void connectionClosed() {
+    /** On any loop, when one of its connections closes: a paused acceptor may take the next client. */
+    private void connectionClosed() {
         if (paused.compareAndSet(true, false)) home.execute(this::resume);
     }
 

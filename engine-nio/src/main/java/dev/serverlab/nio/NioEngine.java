@@ -44,7 +44,8 @@ import java.util.concurrent.TimeoutException;
  * it. Ten asking for CPU work are served one after another, each stalling every other connection, unless
  * {@code --offload N} hands the work to N threads. {@code --loops N} runs N loops, each on its own thread.
  * {@code --workers} is refused: here it could mean loops or offload threads, so the engine asks for the one
- * that is meant. See {@link EventLoop} for a connection's life.
+ * that is meant. The model lives in {@link EventLoop} (select, dispatch, tasks, timers); a connection's life
+ * is {@link Connection}'s, and where a request's work runs is {@link Dispatch}'s.
  */
 public final class NioEngine implements ServerEngine {
 
@@ -81,19 +82,19 @@ public final class NioEngine implements ServerEngine {
         ExecutorService offload = offloadThreads == 0 ? null
                 : Executors.newFixedThreadPool(offloadThreads, Thread.ofPlatform().name("nio-offload-", 1).daemon().factory());
         AccessLog accessLog = new AccessLog(config.accessLog());
-        Acceptor acceptor = new Acceptor(listener, config.limits().maxConnections());
+        Service service = new Service(application, config.limits(), accessLog, offload);
         List<EventLoop> group = new ArrayList<>(loops);
+        Acceptor acceptor;
         try {
-            for (int i = 0; i < loops; i++) {
-                group.add(new EventLoop("nio-loop-" + (i + 1), application, config.limits(), accessLog, offload, acceptor, i == 0));
-            }
+            for (int i = 0; i < loops; i++) group.add(new EventLoop("nio-loop-" + (i + 1), service));
+            acceptor = new Acceptor(listener, config.limits().maxConnections(), group);
+            acceptor.listen();
         } catch (IOException | RuntimeException e) {
             for (EventLoop loop : group) loop.discard();
             listener.close();
             if (offload != null) offload.shutdownNow();
             throw e;
         }
-        acceptor.join(group);
         for (EventLoop loop : group) loop.start();
         String details = "loops=" + loops + ", cpu work " + (offload == null ? "inline on the loop" : "on " + offloadThreads + " offload threads");
         log.debug("nio listening on {} with {}", listener.socket().getLocalSocketAddress(), details);

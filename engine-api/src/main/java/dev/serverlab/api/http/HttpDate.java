@@ -1,34 +1,63 @@
 package dev.serverlab.api.http;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 
 /**
- * The Date header value as an IMF-fixdate (RFC 9110 §5.6.7: {@code Tue, 01 Dec 2026 05:02:47 GMT}), formatted
- * at most once a second rather than once a response. Not {@code RFC_1123_DATE_TIME}: it writes days 1 to 9
- * with one digit, which the HTTP grammar does not allow.
+ * The {@code Date} header value as IMF-fixdate (RFC 9110 §5.6.7: {@code Tue, 01 Dec 2026 05:02:47 GMT},
+ * always a two-digit day), formatted at most once a second rather than once a response, as nginx and
+ * Netty do. The bytes are kept beside the text so the response writer copies them without encoding.
  */
 public final class HttpDate {
 
+    /** {@code RFC_1123_DATE_TIME} would write days 1 to 9 with one digit, which IMF-fixdate forbids. */
     private static final DateTimeFormatter IMF_FIXDATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.ROOT).withZone(ZoneOffset.UTC);
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
-    private record Cached(long second, String value) {
+    /** The length of every IMF-fixdate from year 1000 to 9999. */
+    static final int LENGTH = 29;
+
+    private record Cached(long second, String value, byte[] bytes) {
     }
 
-    private static volatile Cached cached = new Cached(-1, "");
+    private static volatile Cached cached = at(0);
 
     private HttpDate() {
     }
 
+    /** The current second as IMF-fixdate. */
     public static String now() {
+        return current().value;
+    }
+
+    /** IMF-fixdate for {@code epochSecond}. */
+    public static String format(long epochSecond) {
+        return IMF_FIXDATE.format(Instant.ofEpochSecond(epochSecond));
+    }
+
+    /** Copies the current second's bytes into {@code dst} at {@code at}; returns the index after them. */
+    static int copyNow(byte[] dst, int at) {
+        byte[] b = current().bytes;
+        System.arraycopy(b, 0, dst, at, b.length);
+        return at + b.length;
+    }
+
+    private static Cached current() {
         long second = System.currentTimeMillis() / 1000;
         Cached c = cached;
         if (c.second != second) {
-            c = new Cached(second, IMF_FIXDATE.format(Instant.ofEpochSecond(second)));
+            // Racing threads may each format the same second: harmless, and cheaper than a lock per response.
+            c = at(second);
             cached = c;
         }
-        return c.value;
+        return c;
+    }
+
+    private static Cached at(long second) {
+        String value = format(second);
+        return new Cached(second, value, value.getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -6,9 +6,7 @@ import dev.serverlab.api.app.Headers;
 import dev.serverlab.api.app.Request;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,10 +15,9 @@ import java.util.List;
  * returns, so pipelined requests stay in the caller's buffer for the next call.
  *
  * <pre>
- *   REQUEST_LINE ──► HEADERS ──┬──────────────────────────────────────────► complete
- *                              ├─► BODY (Content-Length) ─────────────────► complete
- *                              └─► CHUNK_SIZE ◄─► CHUNK_DATA ─► CHUNK_END
- *                                      └─ size 0 ─► TRAILERS ─────────────► complete
+ *   REQUEST_LINE ──► HEADERS ──┬──────────────────────────────► complete
+ *                              ├─► BODY (Content-Length) ─────► complete
+ *                              └─► CHUNKED ({@link ChunkedBody}) ─► complete
  * </pre>
  *
  * Lines end in CRLF; a bare LF is accepted as RFC 9112 §2.2 allows, a bare CR is not. Every refusal is an
@@ -30,44 +27,43 @@ import java.util.List;
  * <p>Memory is bounded by the {@link Limits}: a line is refused as soon as it passes its limit, and a body
  * buffer grows with the bytes that actually arrive (never to a size a header merely announced), so
  * {@link #bufferedBytes()} never exceeds the request line, header and body limits together.
+ *
+ * <p>On a keep-alive connection clients repeat themselves: the same target, the same {@code Host}. A
+ * target or field that spells exactly what the previous request sent is shared with it instead of copied
+ * (both are immutable), so a repeated request allocates little more than its {@link Request}.
  */
 public final class RequestParser {
 
-    private enum State { REQUEST_LINE, HEADERS, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS }
+    private enum State { REQUEST_LINE, HEADERS, BODY, CHUNKED }
 
-    /** Chunk-size lines are short; a longer one is an attack or a broken client. */
-    private static final int MAX_CHUNK_LINE = 1024;
     /** Empty lines tolerated before a request line (RFC 9112 §2.2 says to ignore at least one). */
     private static final int MAX_LEADING_EMPTY_LINES = 8;
-    /** The first body buffer; it doubles as bytes arrive, so announcing a large body costs nothing. */
-    private static final int FIRST_BODY_BUFFER = 8 * 1024;
 
     private final Limits limits;
+    private final LineBuffer line = new LineBuffer();
+    private final BodyBuffer body = new BodyBuffer();
+    private final ChunkedBody chunked;
     private State state = State.REQUEST_LINE;
-
-    private byte[] line = new byte[256];
-    private int lineLength;
-    private boolean lineHasBareCr;
-    /** The line in {@code line} was handed out; the next byte starts a new one. */
-    private boolean lineDone;
 
     private String method;
     private String target;
     private String version;
-    private final List<Header> headers = new ArrayList<>(16);
+    private List<Header> headers = new ArrayList<>(16);
     private int headerBytes;
     private int leadingEmptyLines;
-
-    private byte[] body = Request.NO_BODY;
-    private int bodyLength;
     /** The Content-Length being read in state BODY. */
     private int bodyExpected;
-    private long chunkRemaining;
     private boolean continueWanted;
     private boolean started;
 
+    /** The previous request's target and fields, shared by the next request where it repeats them. */
+    private String previousTarget;
+    private List<Header> previousFields = new ArrayList<>(16);
+    private Headers previousHeaders;
+
     public RequestParser(Limits limits) {
         this.limits = limits;
+        this.chunked = new ChunkedBody(limits, line, body);
     }
 
     /**
@@ -78,10 +74,11 @@ public final class RequestParser {
      */
     public Request parse(ByteBuffer in) {
         while (in.hasRemaining()) {
+            started = true;
             switch (state) {
                 case REQUEST_LINE -> {
-                    if (!readLine(in, limits.maxRequestLineBytes(), 414, "request line too long")) return null;
-                    if (lineLength == 0) {
+                    if (!line.read(in, limits.maxRequestLineBytes(), 414, "request line too long")) return null;
+                    if (line.length() == 0) {
                         if (++leadingEmptyLines > MAX_LEADING_EMPTY_LINES) throw bad("empty lines instead of a request");
                         continue;
                     }
@@ -89,8 +86,10 @@ public final class RequestParser {
                     state = State.HEADERS;
                 }
                 case HEADERS -> {
-                    if (!readLine(in, remainingHeaderBytes(), 431, "header fields too large")) return null;
-                    if (lineLength > 0) {
+                    int room = Math.max(0, limits.maxHeaderBytes() - headerBytes - 2);
+                    if (!line.read(in, room, 431, "header fields too large")) return null;
+                    headerBytes += line.length() + 2;
+                    if (line.length() > 0) {
                         headerLine();
                         continue;
                     }
@@ -98,41 +97,11 @@ public final class RequestParser {
                     if (done != null) return done;
                 }
                 case BODY -> {
-                    int n = Math.min(in.remaining(), bodyExpected - bodyLength);
-                    ensureBodyCapacity(bodyLength + n, bodyExpected);
-                    in.get(body, bodyLength, n);
-                    bodyLength += n;
-                    if (bodyLength == bodyExpected) return complete();
+                    body.append(in, bodyExpected - body.length(), bodyExpected);
+                    if (body.length() == bodyExpected) return complete();
                 }
-                case CHUNK_SIZE -> {
-                    if (!readLine(in, MAX_CHUNK_LINE, 400, "chunk size line too long")) return null;
-                    chunkRemaining = chunkSize();
-                    if (chunkRemaining == 0) {
-                        state = State.TRAILERS;
-                    } else {
-                        if (chunkRemaining > limits.maxBodyBytes() - bodyLength) throw new HttpException(413, "body too large");
-                        state = State.CHUNK_DATA;
-                    }
-                }
-                case CHUNK_DATA -> {
-                    int n = (int) Math.min(in.remaining(), chunkRemaining);
-                    ensureBodyCapacity(bodyLength + n, (int) limits.maxBodyBytes());
-                    in.get(body, bodyLength, n);
-                    bodyLength += n;
-                    chunkRemaining -= n;
-                    if (chunkRemaining == 0) state = State.CHUNK_END;
-                }
-                case CHUNK_END -> {
-                    if (!readLine(in, 2, 400, "chunk data longer than its size")) return null;
-                    if (lineLength != 0) throw bad("chunk data longer than its size");
-                    state = State.CHUNK_SIZE;
-                }
-                case TRAILERS -> {
-                    // Trailer fields are read, counted against the header limit, and dropped.
-                    if (!readLine(in, remainingHeaderBytes(), 431, "trailer fields too large")) return null;
-                    if (lineLength == 0) return complete();
-                    if (line[0] == ' ' || line[0] == '\t') throw bad("obsolete line folding in trailers");
-                    if (colon() <= 0) throw bad("malformed trailer field");
+                case CHUNKED -> {
+                    if (chunked.read(in)) return complete();
                 }
             }
         }
@@ -166,103 +135,59 @@ public final class RequestParser {
      * connection is bounded by.
      */
     public long bufferedBytes() {
-        return (long) line.length + headerBytes + body.length;
-    }
-
-    /**
-     * Reads bytes up to LF into {@code line}, without the line end. Returns false when the line is not
-     * complete yet. A line longer than {@code max} is refused with {@code status}.
-     */
-    private boolean readLine(ByteBuffer in, int max, int status, String reason) {
-        if (lineDone) {
-            lineDone = false;
-            lineLength = 0;
-            lineHasBareCr = false;
-        }
-        while (in.hasRemaining()) {
-            byte b = in.get();
-            started = true;
-            if (b == '\n') {
-                if (lineLength > 0 && line[lineLength - 1] == '\r') lineLength--;
-                if (lineHasBareCr || (lineLength > 0 && line[lineLength - 1] == '\r')) throw bad("bare CR in a line");
-                countLine();
-                lineDone = true;
-                return true;
-            }
-            if (lineLength > 0 && line[lineLength - 1] == '\r') lineHasBareCr = true;
-            // The CR of a CRLF does not count against the limit: a line of exactly max bytes is allowed.
-            if (lineLength >= max && !(b == '\r' && lineLength == max)) throw new HttpException(status, reason);
-            if (lineLength == line.length) line = Arrays.copyOf(line, Math.min(line.length * 2, Math.max(max, 16) + 2));
-            line[lineLength++] = b;
-        }
-        return false;
-    }
-
-    private void countLine() {
-        if (state == State.HEADERS || state == State.TRAILERS) headerBytes += lineLength + 2;
-    }
-
-    /** The longest next header line allowed: each line costs its length plus 2 for CRLF. */
-    private int remainingHeaderBytes() {
-        return Math.max(0, limits.maxHeaderBytes() - headerBytes - 2);
+        int fields = state == State.CHUNKED ? chunked.headerBytes() : headerBytes;
+        return (long) line.capacity() + fields + body.capacity();
     }
 
     private void requestLine() {
-        int sp1 = indexOf((byte) ' ', 0);
-        int sp2 = sp1 < 0 ? -1 : indexOf((byte) ' ', sp1 + 1);
-        if (sp1 <= 0 || sp2 < 0 || indexOf((byte) ' ', sp2 + 1) >= 0) {
+        int sp1 = line.indexOf((byte) ' ', 0);
+        int sp2 = sp1 < 0 ? -1 : line.indexOf((byte) ' ', sp1 + 1);
+        if (sp1 <= 0 || sp2 < 0 || line.indexOf((byte) ' ', sp2 + 1) >= 0) {
             throw bad("malformed request line");
         }
         for (int i = 0; i < sp1; i++) {
-            if (!isTokenChar(line[i])) throw bad("malformed method");
+            if (!isTokenChar(line.at(i))) throw bad("malformed method");
         }
         for (int i = sp1 + 1; i < sp2; i++) {
-            if (line[i] <= ' ' || line[i] == 127) throw bad("malformed request target");
+            if (line.at(i) <= ' ' || line.at(i) == 127) throw bad("malformed request target");
         }
         if (sp2 == sp1 + 1) throw bad("empty request target");
         version = version(sp2 + 1);
         method = known(METHODS, 0, sp1);
-        target = ascii(sp1 + 1, sp2);
+        target = line.spells(previousTarget, sp1 + 1, sp2) ? previousTarget : line.text(sp1 + 1, sp2);
         if (!(target.startsWith("/") || target.equals("*") && method.equals("OPTIONS") || isAbsoluteForm(target))) {
             throw bad("malformed request target");
         }
     }
 
     private String version(int from) {
-        int n = lineLength - from;
-        if (n != 8 || line[from] != 'H' || line[from + 1] != 'T' || line[from + 2] != 'T' || line[from + 3] != 'P'
-                || line[from + 4] != '/' || !isDigit(line[from + 5]) || line[from + 6] != '.' || !isDigit(line[from + 7])) {
+        int n = line.length() - from;
+        if (n != 8 || line.at(from) != 'H' || line.at(from + 1) != 'T' || line.at(from + 2) != 'T' || line.at(from + 3) != 'P'
+                || line.at(from + 4) != '/' || !isDigit(line.at(from + 5)) || line.at(from + 6) != '.' || !isDigit(line.at(from + 7))) {
             throw bad("malformed HTTP version");
         }
-        if (line[from + 5] == '1' && line[from + 7] == '1') return "HTTP/1.1";
-        if (line[from + 5] == '1' && line[from + 7] == '0') return "HTTP/1.0";
+        if (line.at(from + 5) == '1' && line.at(from + 7) == '1') return "HTTP/1.1";
+        if (line.at(from + 5) == '1' && line.at(from + 7) == '0') return "HTTP/1.0";
         throw new HttpException(505, "only HTTP/1.1 and HTTP/1.0 are supported");
     }
 
     private void headerLine() {
         if (headers.size() >= limits.maxHeaderCount()) throw new HttpException(431, "too many header fields");
-        if (line[0] == ' ' || line[0] == '\t') throw bad("obsolete line folding");
-        int colon = colon();
+        if (line.at(0) == ' ' || line.at(0) == '\t') throw bad("obsolete line folding");
+        int colon = line.fieldColon();
         if (colon <= 0) throw bad("malformed header field");
+        if (line.controlInValue()) throw bad("control character in a header field");
         int start = colon + 1;
-        int end = lineLength;
-        while (start < end && (line[start] == ' ' || line[start] == '\t')) start++;
-        while (end > start && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
-        for (int i = start; i < end; i++) {
-            int b = line[i] & 0xFF; // bytes above 127 are obs-text, which a field value may carry
-            if ((b < ' ' && b != '\t') || b == 127) throw bad("control character in a header field");
+        int end = line.length();
+        while (start < end && (line.at(start) == ' ' || line.at(start) == '\t')) start++;
+        while (end > start && (line.at(end - 1) == ' ' || line.at(end - 1) == '\t')) end--;
+        int i = headers.size();
+        Header same = i < previousFields.size() ? previousFields.get(i) : null;
+        if (same != null && line.spells(same.name(), 0, colon) && line.spells(same.value(), start, end)) {
+            headers.add(same);
+        } else {
+            headers.add(new Header(known(FIELD_NAMES, 0, colon), line.text(start, end)));
         }
-        headers.add(new Header(known(FIELD_NAMES, 0, colon), new String(line, start, end - start, StandardCharsets.ISO_8859_1)));
-    }
-
-    /** The position of the colon after a valid field name, or -1. */
-    private int colon() {
-        for (int i = 0; i < lineLength; i++) {
-            byte b = line[i];
-            if (b == ':') return i;
-            if (!isTokenChar(b)) return -1;
-        }
-        return -1;
     }
 
     private Request endOfHeaders() {
@@ -289,7 +214,8 @@ public final class RequestParser {
             if (!http11) throw bad("Transfer-Encoding in an HTTP/1.0 request");
             transferCodings(transferEncoding);
             expectContinue(expect, http11);
-            state = State.CHUNK_SIZE;
+            chunked.start(headerBytes);
+            state = State.CHUNKED;
             return null;
         }
         long length = contentLength == null ? 0 : Long.parseLong(contentLength);
@@ -342,35 +268,8 @@ public final class RequestParser {
         return digits.substring(i);
     }
 
-    private long chunkSize() {
-        int end = lineLength;
-        for (int i = 0; i < lineLength; i++) {
-            if (line[i] == ';') {
-                end = i;
-                break;
-            }
-        }
-        while (end > 0 && (line[end - 1] == ' ' || line[end - 1] == '\t')) end--;
-        if (end == 0 || end > 15) throw bad("malformed chunk size");
-        long size = 0;
-        for (int i = 0; i < end; i++) {
-            int digit = Character.digit(line[i], 16);
-            if (digit < 0) throw bad("malformed chunk size");
-            size = size * 16 + digit;
-        }
-        return size;
-    }
-
-    /** Grows the body buffer to hold {@code needed} bytes: doubling, from a small start, never past {@code cap}. */
-    private void ensureBodyCapacity(int needed, int cap) {
-        if (needed > body.length) {
-            long doubled = Math.max((long) body.length * 2, FIRST_BODY_BUFFER);
-            body = Arrays.copyOf(body, (int) Math.min(cap, Math.max(needed, doubled)));
-        }
-    }
-
     private Request complete() {
-        byte[] content = body.length == bodyLength ? body : Arrays.copyOf(body, bodyLength);
+        byte[] content = body.take();
         int q = target.indexOf('?');
         String path;
         String query;
@@ -387,40 +286,35 @@ public final class RequestParser {
             path = rq < 0 ? rest : rest.substring(0, rq);
             query = rq < 0 ? "" : rest.substring(rq + 1);
         }
-        Request request = new Request(method, target, path, query, version, new Headers(headers), content);
+        Request request = new Request(method, target, path, query, version, fields(), content);
         reset();
         return request;
     }
 
+    /** The fields as a {@link Headers}: the previous request's, when every field repeated it. */
+    private Headers fields() {
+        boolean same = previousHeaders != null && headers.size() == previousFields.size();
+        for (int i = 0; same && i < headers.size(); i++) same = headers.get(i) == previousFields.get(i);
+        if (!same) previousHeaders = new Headers(headers);
+        List<Header> swap = previousFields;
+        previousFields = headers;
+        headers = swap;
+        previousTarget = target;
+        return previousHeaders;
+    }
+
     private void reset() {
         state = State.REQUEST_LINE;
-        lineLength = 0;
-        lineHasBareCr = false;
-        lineDone = false;
+        line.reset();
         method = null;
         target = null;
         version = null;
         headers.clear();
         headerBytes = 0;
         leadingEmptyLines = 0;
-        body = Request.NO_BODY;
-        bodyLength = 0;
         bodyExpected = 0;
-        chunkRemaining = 0;
         continueWanted = false;
         started = false;
-        if (line.length > 4096) line = new byte[256];
-    }
-
-    private int indexOf(byte b, int from) {
-        for (int i = from; i < lineLength; i++) {
-            if (line[i] == b) return i;
-        }
-        return -1;
-    }
-
-    private String ascii(int from, int to) {
-        return new String(line, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -433,16 +327,10 @@ public final class RequestParser {
 
     /** The entry of {@code known} that the line's bytes {@code [from, to)} spell exactly, or a new string. */
     private String known(String[] known, int from, int to) {
-        int n = to - from;
-        candidates:
         for (String k : known) {
-            if (k.length() != n) continue;
-            for (int i = 0; i < n; i++) {
-                if (line[from + i] != k.charAt(i)) continue candidates;
-            }
-            return k;
+            if (line.spells(k, from, to)) return k;
         }
-        return ascii(from, to);
+        return line.text(from, to);
     }
 
     private static boolean isAbsoluteForm(String target) {
@@ -453,16 +341,11 @@ public final class RequestParser {
         return b >= '0' && b <= '9';
     }
 
-    /** RFC 9110 tchar. */
     private static boolean isTokenChar(byte b) {
-        if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9') return true;
-        return switch (b) {
-            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
-            default -> false;
-        };
+        return LineBuffer.isTokenChar(b);
     }
 
-    private static HttpException bad(String reason) {
+    static HttpException bad(String reason) {
         return new HttpException(400, reason);
     }
 }

@@ -3,6 +3,9 @@ package dev.serverlab.api.http;
 /** Reason phrases for the status codes this project sends. */
 public final class Status {
 
+    /** The codes with a reason of their own below; the response writer pre-encodes their status lines. */
+    static final int[] NAMED = {100, 200, 204, 400, 404, 405, 408, 413, 414, 417, 431, 500, 501, 503, 505};
+
     private Status() {
     }
 

@@ -18,6 +18,13 @@ public record Timing(long acceptedMicros, long startedMicros, long finishedMicro
 
     private static final long PID = ProcessHandle.current().pid();
 
+    /** The label last made for a thread, kept while the thread's name stays the same object. */
+    private record Worker(String name, String label) {
+    }
+
+    /** {@link #currentWorker} runs once per request: build {@code pid/name} once per thread, not each time. */
+    private static final ThreadLocal<Worker> WORKER = new ThreadLocal<>();
+
     /** The current time in epoch microseconds. */
     public static long nowMicros() {
         java.time.Instant now = java.time.Instant.now();
@@ -28,8 +35,13 @@ public record Timing(long acceptedMicros, long startedMicros, long finishedMicro
     public static String currentWorker() {
         Thread t = Thread.currentThread();
         String name = t.getName();
-        if (name.isEmpty()) name = (t.isVirtual() ? "virtual-" : "thread-") + t.threadId();
-        return PID + "/" + name;
+        Worker w = WORKER.get();
+        if (w == null || w.name != name) { // a renamed thread gets a new label
+            String shown = name.isEmpty() ? (t.isVirtual() ? "virtual-" : "thread-") + t.threadId() : name;
+            w = new Worker(name, PID + "/" + shown);
+            WORKER.set(w);
+        }
+        return w.label;
     }
 
     /** The process id, as it appears in {@link #servedBy}. */

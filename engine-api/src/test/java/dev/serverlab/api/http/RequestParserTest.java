@@ -140,9 +140,37 @@ class RequestParserTest {
             "GET foo HTTP/1.1\r\nHost: h\r\n\r\n",
             "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n",
-            ": no-name\r\n\r\n"})
+            ": no-name\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u0007b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u007Fb\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nX A: b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nX\u0001A: b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nno colon\r\n\r\n"})
     void malformedRequestsAre400(String text) {
         assertStatus(Limits.DEFAULTS, text, 400);
+    }
+
+    @Test
+    void aValueMayHoldTabsColonsAndObsText() {
+        Request r = parse(Limits.DEFAULTS, "GET / HTTP/1.1\r\nHost: h:1\r\nX-A: \ta:\tb\u00e9 \r\n\r\n");
+        assertThat(r.headers().get("Host")).isEqualTo("h:1");
+        assertThat(r.headers().get("X-A")).isEqualTo("a:\tb\u00e9");
+    }
+
+    @Test
+    void aRepeatedRequestSharesItsTargetAndFieldsButNeverAChangedOne() {
+        RequestParser parser = new RequestParser(Limits.DEFAULTS);
+        String first = "GET /a HTTP/1.1\r\nHost: h\r\nX-N: 1\r\n\r\n";
+        Request one = parser.parse(ByteBuffer.wrap(first.getBytes(StandardCharsets.ISO_8859_1)));
+        Request two = parser.parse(ByteBuffer.wrap(first.getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(two.target()).isSameAs(one.target());
+        assertThat(two.headers()).isSameAs(one.headers());
+        Request three = parser.parse(ByteBuffer.wrap("GET /b HTTP/1.1\r\nHost: h\r\nX-N: 2\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(three.target()).isEqualTo("/b");
+        assertThat(three.headers().get("X-N")).isEqualTo("2");
+        assertThat(three.headers().fields().get(0)).isSameAs(one.headers().fields().get(0));
+        Request four = parser.parse(ByteBuffer.wrap("GET /b HTTP/1.1\r\nhost: h\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(four.headers().fields()).extracting(f -> f.name()).containsExactly("host");
     }
 
     private static void assertStatus(Limits limits, String text, int status) {
