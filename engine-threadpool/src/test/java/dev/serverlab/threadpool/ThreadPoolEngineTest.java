@@ -7,6 +7,7 @@ import dev.serverlab.api.Engines;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.Timing;
+import dev.serverlab.api.server.ThreadServer;
 import dev.serverlab.api.conformance.TestHttp.Answer;
 import dev.serverlab.api.conformance.TestHttp.Connection;
 import org.junit.jupiter.api.AfterEach;
@@ -36,10 +37,10 @@ class ThreadPoolEngineTest {
         servers.forEach(RunningServer::close);
     }
 
-    private ThreadPoolEngine.Server start(EngineConfig config) throws IOException {
+    private ThreadServer start(EngineConfig config) throws IOException {
         RunningServer server = new ThreadPoolEngine().start(config, Application.experiment());
         servers.add(server);
-        return (ThreadPoolEngine.Server) server;
+        return (ThreadServer) server;
     }
 
     @Test
@@ -98,7 +99,7 @@ class ThreadPoolEngineTest {
 
     @Test
     void closeServesTheQueuedConnectionsAndEndsEveryThread() throws Exception {
-        ThreadPoolEngine.Server server = start(EngineConfig.ephemeral().withWorkers(2));
+        ThreadServer server = start(EngineConfig.ephemeral().withWorkers(2));
         Future<List<Answer>> answers = inBackground(server.port(), 5, "/sleep/400");
         awaitValue(server::openConnections, 5);
         awaitValue(server::waiting, 3);   // two in service, three queued
@@ -114,7 +115,7 @@ class ThreadPoolEngineTest {
 
     @Test
     void closeFreesAThreadHeldByAnIdleKeptConnectionToServeTheQueue() throws Exception {
-        ThreadPoolEngine.Server server = start(EngineConfig.ephemeral().withWorkers(1));
+        ThreadServer server = start(EngineConfig.ephemeral().withWorkers(1));
         try (Connection idle = Connection.open(server.port())) {
             idle.send("/", true);
             assertThat(idle.read().status()).isEqualTo(200);
@@ -137,7 +138,7 @@ class ThreadPoolEngineTest {
     void connectionsBeyondMaxConnectionsWaitInTheBacklog() throws Exception {
         EngineConfig config = EngineConfig.ephemeral().withWorkers(1)
                 .withLimits(EngineConfig.ephemeral().limits().withMaxConnections(2));
-        ThreadPoolEngine.Server server = start(config);
+        ThreadServer server = start(config);
         Connection holder = Connection.open(server.port());
         try (Connection queued = Connection.open(server.port())) {
             holder.send("/", true);

@@ -8,6 +8,7 @@ import dev.serverlab.api.Engines;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.Timing;
+import dev.serverlab.api.server.ThreadServer;
 import dev.serverlab.api.conformance.TestHttp.Answer;
 import dev.serverlab.api.conformance.TestHttp.Connection;
 import org.junit.jupiter.api.AfterEach;
@@ -40,10 +41,10 @@ class VirtualThreadEngineTest {
         servers.forEach(RunningServer::close);
     }
 
-    private VirtualThreadEngine.Server start(EngineConfig config) throws IOException {
+    private ThreadServer start(EngineConfig config) throws IOException {
         RunningServer server = new VirtualThreadEngine().start(config, Application.experiment());
         servers.add(server);
-        return (VirtualThreadEngine.Server) server;
+        return (ThreadServer) server;
     }
 
     @Test
@@ -107,7 +108,7 @@ class VirtualThreadEngineTest {
 
     @Test
     void closeLetsInFlightRequestsFinishAndEndsEveryThread() throws Exception {
-        VirtualThreadEngine.Server server = start(EngineConfig.ephemeral());
+        ThreadServer server = start(EngineConfig.ephemeral());
         Future<List<Answer>> answers = inBackground(server.port(), 5, "/sleep/400");
         awaitValue(server::openConnections, 5);
 
@@ -123,7 +124,7 @@ class VirtualThreadEngineTest {
 
     @Test
     void closeServesAConnectionWhoseThreadWaitsForACarrier() throws Exception {
-        VirtualThreadEngine.Server server = start(EngineConfig.ephemeral());
+        ThreadServer server = start(EngineConfig.ephemeral());
         String path = "/fib/" + (calibrate(server.port()) + 2);   // about half a second or more
         Future<List<Answer>> fibs = inBackground(server.port(), CORES, path);
         awaitValue(server::openConnections, CORES);
@@ -140,7 +141,7 @@ class VirtualThreadEngineTest {
 
     @Test
     void closeEndsIdleKeptConnectionsAtOnce() throws Exception {
-        VirtualThreadEngine.Server server = start(EngineConfig.ephemeral());
+        ThreadServer server = start(EngineConfig.ephemeral());
         try (Connection idle = Connection.open(server.port())) {
             idle.send("/", true);
             assertThat(idle.read().status()).isEqualTo(200);
@@ -155,7 +156,7 @@ class VirtualThreadEngineTest {
     @Test
     void connectionsBeyondMaxConnectionsWaitInTheBacklog() throws Exception {
         EngineConfig config = EngineConfig.ephemeral().withLimits(EngineConfig.ephemeral().limits().withMaxConnections(2));
-        VirtualThreadEngine.Server server = start(config);
+        ThreadServer server = start(config);
         Connection first = Connection.open(server.port());
         try (Connection second = Connection.open(server.port())) {
             first.send("/", true);
