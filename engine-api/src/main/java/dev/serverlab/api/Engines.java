@@ -108,7 +108,7 @@ public final class Engines {
             }
             canonical.put(option.name(), option.validate(entry.getValue()));
         }
-        return new EngineConfig(config.host(), config.port(), config.workers(), config.limits(), canonical, config.accessLog());
+        return new EngineConfig(config.host(), config.port(), config.workers(), config.limits(), canonical, config.accessLog(), config.listen());
     }
 
     private static String supported(String engine, Map<String, EngineOption> accepted) {

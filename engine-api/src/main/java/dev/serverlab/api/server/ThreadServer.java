@@ -239,6 +239,11 @@ public final class ThreadServer implements RunningServer {
         }
     }
 
+    /** How this server runs CPU steps: inline, or under its {@link Gil}, whose counters tests read. */
+    public CpuRunner cpu() {
+        return cpu;
+    }
+
     /** Accepted connections not closed yet, started or not; for tests. */
     public int openConnections() {
         return unstarted.get() + connections.size();
