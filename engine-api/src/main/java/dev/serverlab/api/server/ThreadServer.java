@@ -58,6 +58,7 @@ public final class ThreadServer implements RunningServer {
     private static final long GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final ServerSocket listener;
+    private final InetSocketAddress address;
     private final EngineConfig config;
     private final Application application;
     private final CpuRunner cpu;
@@ -81,6 +82,7 @@ public final class ThreadServer implements RunningServer {
     private ThreadServer(ServerSocket listener, EngineConfig config, Application application, CpuRunner cpu,
                          Executor model, String acceptorName, String details) {
         this.listener = listener;
+        this.address = (InetSocketAddress) listener.getLocalSocketAddress();
         this.config = config;
         this.application = application;
         this.cpu = cpu;
@@ -170,7 +172,7 @@ public final class ThreadServer implements RunningServer {
 
     @Override
     public InetSocketAddress address() {
-        return (InetSocketAddress) listener.getLocalSocketAddress();
+        return address;
     }
 
     @Override

@@ -121,6 +121,23 @@ public abstract class ThreadShellSuite {
         assertThat(gil.acquisitions()).isEqualTo(before);
     }
 
+    /** The lock must not change what the server answers (the GIL never reaches the parser: a smoke set). */
+    @Test
+    void withTheGilTheAnswersAreTheSame() throws Exception {
+        ThreadServer server = startWithGil();
+        assertThat(get(server.port(), "/").body()).isEqualTo("Hello, World!\n");
+        assertThat(get(server.port(), "/fib/10").body()).isEqualTo("55\n");
+        assertThat(get(server.port(), "/sleep/1").status()).isEqualTo(200);
+        assertThat(get(server.port(), "/nope").status()).isEqualTo(404);
+        assertThat(get(server.port(), "/fib/x").status()).isEqualTo(400);
+        try (Connection c = Connection.open(server.port())) {
+            c.send("/fib/20", true);
+            assertThat(c.read().body()).isEqualTo("6765\n");
+            c.send("/", true);
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+    }
+
     @Test
     void theGilShowsInTheDetails() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withOption("gil", "true").withOption("switch-interval", "2ms"));
@@ -140,6 +157,19 @@ public abstract class ThreadShellSuite {
         assertThat(answers.get(30, TimeUnit.SECONDS)).hasSize(4).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         assertThat(server.threadsTerminated()).isTrue();
         assertThat(server.openConnections()).isZero();
+    }
+
+    @Test
+    void closeLetsRequestsTakingTurnsForTheGilFinish() throws Exception {
+        ThreadServer server = startWithGil();
+        String path = "/fib/" + calibrate(server.port());
+        Future<List<Answer>> answers = inBackground(server.port(), 4, path);
+        awaitValue(server::openConnections, 4);
+
+        server.close();
+
+        assertThat(answers.get(30, TimeUnit.SECONDS)).hasSize(4).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
+        assertThat(server.threadsTerminated()).isTrue();
     }
 
     @Test
