@@ -19,7 +19,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import static dev.serverlab.api.conformance.TestHttp.concurrently;
 import static dev.serverlab.api.conformance.TestHttp.inBackground;
 import static dev.serverlab.api.conformance.TestHttp.maxInService;
 import static dev.serverlab.api.conformance.TestHttp.spanMicros;
@@ -47,7 +46,7 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
     @Test
     void tenSleepsOnFourThreadsTakeThreeRounds() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withWorkers(4));
-        List<Answer> answers = concurrently(server.port(), 10, "/sleep/300");
+        List<Answer> answers = sentTogether(server.port(), 10, "/sleep/300");
 
         assertThat(answers).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         assertThat(maxInService(answers)).isEqualTo(4);
@@ -62,7 +61,7 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
     void withoutTheGilFourFibsWaitForNothing() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withWorkers(4));
         String path = "/fib/" + calibrate(server.port());
-        List<Answer> together = concurrently(server.port(), 4, path);
+        List<Answer> together = sentTogether(server.port(), 4, path);
         // Four free platform threads: each fib starts as soon as it is accepted, on its own thread, and
         // computes beside the others (the OS shares the cores among them); no lock, no turn to wait for.
         assertThat(server.cpu()).isNotInstanceOf(Gil.class);
@@ -77,7 +76,7 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
     @Test
     void theWorkersOptionSetsThePoolSize() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withWorkers(2));
-        List<Answer> answers = concurrently(server.port(), 4, "/sleep/200");
+        List<Answer> answers = sentTogether(server.port(), 4, "/sleep/200");
         assertThat(maxInService(answers)).isEqualTo(2);
         assertThat(answers.stream().map(Answer::servedBy).distinct()).hasSize(2);
         assertThat(server.details()).contains("threads=2");
@@ -86,7 +85,7 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
     @Test
     void aThreadServesOneConnectionAtATime() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withWorkers(2));
-        List<Answer> answers = concurrently(server.port(), 6, "/sleep/100");
+        List<Answer> answers = sentTogether(server.port(), 6, "/sleep/100");
         Map<String, List<Answer>> byThread = answers.stream().collect(Collectors.groupingBy(Answer::servedBy));
         assertThat(byThread).hasSize(2);
         byThread.values().forEach(served -> assertThat(maxInService(served)).isEqualTo(1));

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static dev.serverlab.api.conformance.TestHttp.concurrently;
 import static dev.serverlab.api.conformance.TestHttp.inBackground;
 import static dev.serverlab.api.conformance.TestHttp.maxInService;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -48,7 +47,7 @@ class VirtualThreadEngineTest extends ThreadShellSuite {
     @Test
     void tenSleepsOverlapOnTenVirtualThreads() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral());
-        List<Answer> answers = concurrently(server.port(), 10, "/sleep/300");
+        List<Answer> answers = sentTogether(server.port(), 10, "/sleep/300");
 
         assertThat(answers).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         assertThat(maxInService(answers)).as("all ten in service at once: one round").isEqualTo(10);
@@ -59,7 +58,7 @@ class VirtualThreadEngineTest extends ThreadShellSuite {
     void cpuBoundRequestsRunCoresAtATimeEachToCompletion() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral());
         String path = "/fib/" + (calibrate(server.port()) + 2);   // long enough that clients arriving late still overlap
-        List<Answer> answers = concurrently(server.port(), 2 * CORES, path);
+        List<Answer> answers = sentTogether(server.port(), 2 * CORES, path);
         // A virtual thread keeps its carrier until its fib is done: never more in service than carriers.
         assertThat(maxInService(answers)).as(describe(answers)).isLessThanOrEqualTo(CORES);
         if (CORES >= 2) assertThat(maxInService(answers)).as(describe(answers)).isGreaterThanOrEqualTo(2);

@@ -20,7 +20,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
-import static dev.serverlab.api.conformance.TestHttp.concurrently;
 import static dev.serverlab.api.conformance.TestHttp.get;
 import static dev.serverlab.api.conformance.TestHttp.inBackground;
 import static dev.serverlab.api.conformance.TestHttp.maxInService;
@@ -96,7 +95,7 @@ public abstract class ThreadShellSuite {
         long switchesBefore = gil.switches();
         long heldBefore = gil.held().toNanos();
 
-        List<Answer> together = concurrently(server.port(), 4, path);
+        List<Answer> together = sentTogether(server.port(), 4, path);
 
         String seen = describe(together) + String.format(", %d hand-overs, held %d ms", gil.switches() - switchesBefore,
                 (gil.held().toNanos() - heldBefore) / 1_000_000);
@@ -114,7 +113,7 @@ public abstract class ThreadShellSuite {
         ThreadServer server = startWithGil();
         Gil gil = (Gil) server.cpu();
         long before = gil.acquisitions();
-        List<Answer> answers = concurrently(server.port(), 4, "/sleep/300");
+        List<Answer> answers = sentTogether(server.port(), 4, "/sleep/300");
         assertThat(answers).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         // A sleep holds no lock, as time.sleep releases Python's: four sleeps are in service at once.
         assertThat(maxInService(answers)).isEqualTo(4);
@@ -163,12 +162,18 @@ public abstract class ThreadShellSuite {
     void closeLetsRequestsTakingTurnsForTheGilFinish() throws Exception {
         ThreadServer server = startWithGil();
         String path = "/fib/" + calibrate(server.port());
-        Future<List<Answer>> answers = inBackground(server.port(), 4, path);
-        awaitValue(server::openConnections, 4);
+        List<Connection> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) clients.add(Connection.open(server.port()));
+            for (Connection c : clients) c.send(path, false);
+            awaitValue(server::openConnections, 4);   // four turns of 100 ms or more: all still open
 
-        server.close();
+            server.close();
 
-        assertThat(answers.get(30, TimeUnit.SECONDS)).hasSize(4).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
+            for (Connection c : clients) assertThat(c.read().status()).isEqualTo(200);
+        } finally {
+            for (Connection c : clients) c.close();
+        }
         assertThat(server.threadsTerminated()).isTrue();
     }
 
@@ -207,6 +212,24 @@ public abstract class ThreadShellSuite {
             }
         } finally {
             first.close();
+        }
+    }
+
+    /**
+     * {@code n} requests that reach the server together whatever the client threads' luck: every connection
+     * is opened first, then each request is sent from this one thread (microseconds apart), then the answers
+     * are read in turn.
+     */
+    public static List<Answer> sentTogether(int port, int n, String path) throws IOException {
+        List<Connection> connections = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) connections.add(Connection.open(port));
+            for (Connection c : connections) c.send(path, false);
+            List<Answer> answers = new ArrayList<>();
+            for (Connection c : connections) answers.add(c.read());
+            return answers;
+        } finally {
+            for (Connection c : connections) c.close();
         }
     }
 
