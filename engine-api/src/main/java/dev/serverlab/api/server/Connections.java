@@ -48,14 +48,19 @@ public final class Connections {
         return draining;
     }
 
+    /** Closes every connection that is between requests (see {@link Tracked#closeIfIdle()}). */
+    public void closeIdle() {
+        for (Tracked c : live) {
+            if (c.closeIfIdle()) live.remove(c);
+        }
+    }
+
     /** Runs the shutdown above; returns the number of connections that had to be forced closed. */
     public int drain(Duration timeout) {
         draining = true;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!live.isEmpty()) {
-            for (Tracked c : live) {
-                if (c.closeIfIdle()) live.remove(c);
-            }
+            closeIdle();
             if (live.isEmpty() || System.nanoTime() - deadline >= 0) break;
             try {
                 Thread.sleep(10);

@@ -8,6 +8,7 @@ import dev.serverlab.api.app.Safepoint;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -58,6 +59,11 @@ public final class Gil implements CpuRunner {
     private long heldSinceNanos;
     /** How many times a holder gave the lock to a waiting thread; written only by the holder. */
     private volatile long switches;
+    /** Evidence for tests and the curious, all written by the holder: turns taken, time held, most holders seen. */
+    private volatile long acquisitions;
+    private volatile long heldNanos;
+    private final AtomicInteger holders = new AtomicInteger();
+    private final AtomicInteger mostHolders = new AtomicInteger();
 
     public Gil(Duration switchInterval) {
         if (switchInterval == null || switchInterval.isNegative() || switchInterval.isZero()) {
@@ -91,7 +97,7 @@ public final class Gil implements CpuRunner {
         try {
             return work.run(safepoint);
         } finally {
-            lock.unlock();
+            release();
         }
     }
 
@@ -104,6 +110,21 @@ public final class Gil implements CpuRunner {
         return switches;
     }
 
+    /** How many times a thread took the lock: once per CPU step, and again after every switch. */
+    public long acquisitions() {
+        return acquisitions;
+    }
+
+    /** The total time threads have held the lock: with one holder at a time, no more than the time passed. */
+    public Duration held() {
+        return Duration.ofNanos(heldNanos);
+    }
+
+    /** The most threads ever seen holding the lock at once: 1 once it has been used, or the GIL is broken. */
+    public int mostHoldersAtOnce() {
+        return mostHolders.get();
+    }
+
     @Override
     public String toString() {
         long micros = interval.toNanos() / 1000;
@@ -112,7 +133,18 @@ public final class Gil implements CpuRunner {
 
     private void acquire() {
         lock.lock();
+        if (lock.getHoldCount() > 1) return;   // nested: the outer turn goes on
+        mostHolders.accumulateAndGet(holders.incrementAndGet(), Math::max);
+        acquisitions = acquisitions + 1;
         heldSinceNanos = System.nanoTime();
+    }
+
+    private void release() {
+        if (lock.getHoldCount() == 1) {
+            heldNanos = heldNanos + (System.nanoTime() - heldSinceNanos);
+            holders.decrementAndGet();
+        }
+        lock.unlock();
     }
 
     /** The check CPython makes between bytecodes. Only the holder of the lock, not nested, may switch. */
@@ -120,7 +152,7 @@ public final class Gil implements CpuRunner {
         if (!lock.hasQueuedThreads() || lock.getHoldCount() != 1) return;
         if (System.nanoTime() - heldSinceNanos < intervalNanos) return;
         switches = switches + 1;
-        lock.unlock();
+        release();
         // A fair lock queues us behind every thread already waiting: they all run before we do again.
         acquire();
     }

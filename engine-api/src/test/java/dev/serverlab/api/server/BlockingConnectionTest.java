@@ -44,7 +44,7 @@ class BlockingConnectionTest {
 
     /** The write watchdog cuts off a client that does not read, without interrupting the thread: it serves on. */
     @Test
-    void theWriteWatchdogClosesWithoutInterrupting() throws Exception {
+    void theSocketWatchdogClosesWithoutInterrupting() throws Exception {
         Limits limits = Limits.DEFAULTS.withIdleTimeout(Duration.ofMillis(500));
         try (ServerSocket listener = listener(); Socket client = new Socket()) {
             client.setReceiveBufferSize(4096);

@@ -41,6 +41,17 @@ class GilTest {
             return null;
         });
         assertThat(gil.switches()).isZero();
+        assertThat(gil.acquisitions()).isEqualTo(1);
+        assertThat(gil.held()).isGreaterThanOrEqualTo(Duration.ofMillis(25));   // 500 spins of 50 µs
+        assertThat(gil.mostHoldersAtOnce()).isEqualTo(1);
+    }
+
+    @Test
+    void aNestedTurnIsOneTurnWithOneHolder() {
+        Gil gil = new Gil(Duration.ofMillis(1));
+        gil.run(outer -> gil.run(inner -> null));
+        assertThat(gil.acquisitions()).isEqualTo(1);
+        assertThat(gil.mostHoldersAtOnce()).isEqualTo(1);
     }
 
     @Test

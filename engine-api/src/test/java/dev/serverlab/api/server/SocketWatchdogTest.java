@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class WriteWatchdogTest {
+class SocketWatchdogTest {
 
-    private final WriteWatchdog watchdog = new WriteWatchdog(Duration.ofMillis(10), Duration.ofMillis(200));
+    private final SocketWatchdog watchdog = new SocketWatchdog(Duration.ofMillis(10), Duration.ofMillis(200));
 
     @Test
     void aWriteStillWatchedAtItsDeadlineIsClosedOnce() throws InterruptedException {
@@ -31,7 +31,7 @@ class WriteWatchdogTest {
     @Test
     void aWriteThatFinishesInTimeIsLeftAlone() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        try (WriteWatchdog.Guard ignored = watchdog.watch(Duration.ofSeconds(30), calls::incrementAndGet)) {
+        try (SocketWatchdog.Guard ignored = watchdog.watch(Duration.ofSeconds(30), calls::incrementAndGet)) {
             assertThat(watchdog.watched()).isEqualTo(1);
         }
         assertThat(watchdog.watched()).isZero();
@@ -41,7 +41,7 @@ class WriteWatchdogTest {
 
     @Test
     void theThreadRunsOnlyWhileWritesAreWatched() throws Exception {
-        WriteWatchdog.Guard guard = watchdog.watch(Duration.ofSeconds(30), () -> { });
+        SocketWatchdog.Guard guard = watchdog.watch(Duration.ofSeconds(30), () -> { });
         assertThat(watchdogThreads()).isPositive();
         guard.close();
         awaitNoWatchdogThread();
@@ -62,6 +62,6 @@ class WriteWatchdogTest {
 
     private static long watchdogThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.isAlive() && t.getName().equals("serverlab-write-watchdog")).count();
+                .filter(t -> t.isAlive() && t.getName().equals("serverlab-socket-watchdog")).count();
     }
 }

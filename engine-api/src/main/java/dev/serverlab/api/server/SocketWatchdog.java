@@ -7,22 +7,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Gives blocking writes the timeout sockets lack: a client that stops reading fills its window, the
- * server's {@code write()} then blocks, and without this it would hold its thread forever.
+ * Gives blocking socket calls the timeouts they lack, without a timer per call: a client that stops
+ * reading fills its window and the server's {@code write()} blocks forever; a keep-alive connection waits
+ * for its next request with an untimed {@code read()} (a timed read on a virtual thread costs a scheduler
+ * timer per wait). Either is watched here and the socket closed at its deadline.
  *
  * <pre>
- *   writer thread:  guard = watch(timeout, close)  ──► write() ... ──► guard.close()
- *   watchdog:       every tick: a guard past its deadline ──► close the socket ──► write() throws
+ *   serving thread:  guard = watch(timeout, close)  ──► write() or idle read() ... ──► guard.close()
+ *   watchdog:        every tick: a guard past its deadline ──► close the socket ──► the call throws
  * </pre>
  *
- * One daemon thread serves every server in the JVM. It runs only while writes are watched (and a second
- * after), so an idle JVM has no watchdog thread, and closing the last server leaves none behind.
+ * One daemon thread serves every server in the JVM. It runs only while calls are watched (and a second
+ * after), so an idle JVM has no watchdog thread, and closing the last server leaves none behind. Deadlines
+ * are kept to within one tick (100 ms).
  */
-final class WriteWatchdog {
+final class SocketWatchdog {
 
-    static final WriteWatchdog SHARED = new WriteWatchdog(Duration.ofMillis(100), Duration.ofSeconds(1));
+    static final SocketWatchdog SHARED = new SocketWatchdog(Duration.ofMillis(100), Duration.ofSeconds(1));
 
-    /** One watched write. Closing it (when the write returns) stops the watch. */
+    /** One watched call. Closing it (when the call returns) stops the watch. */
     final class Guard implements AutoCloseable {
         private final long deadline;
         private final Runnable onTimeout;
@@ -43,22 +46,22 @@ final class WriteWatchdog {
     private final Set<Guard> guards = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean running = new AtomicBoolean();
 
-    WriteWatchdog(Duration tick, Duration linger) {
+    SocketWatchdog(Duration tick, Duration linger) {
         this.tickNanos = tick.toNanos();
         this.lingerNanos = linger.toNanos();
     }
 
-    /** Watches a write that must finish within {@code timeout}; after it, {@code onTimeout} runs once. */
+    /** Watches a call that must finish within {@code timeout}; after it, {@code onTimeout} runs once. */
     Guard watch(Duration timeout, Runnable onTimeout) {
         Guard guard = new Guard(System.nanoTime() + timeout.toNanos(), onTimeout);
         guards.add(guard);
         if (running.compareAndSet(false, true)) {
-            Thread.ofPlatform().daemon().name("serverlab-write-watchdog").start(this::patrol);
+            Thread.ofPlatform().daemon().name("serverlab-socket-watchdog").start(this::patrol);
         }
         return guard;
     }
 
-    /** The number of writes being watched, for tests. */
+    /** The number of calls being watched, for tests. */
     int watched() {
         return guards.size();
     }
@@ -69,7 +72,7 @@ final class WriteWatchdog {
             try {
                 TimeUnit.NANOSECONDS.sleep(tickNanos);
             } catch (InterruptedException e) {
-                // Nobody interrupts this thread; if someone does, keep watching rather than strand writers.
+                // Nobody interrupts this thread; if someone does, keep watching rather than strand the callers.
             }
             long now = System.nanoTime();
             for (Guard guard : guards) {

@@ -1,0 +1,261 @@
+package dev.serverlab.api.conformance;
+
+import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.RunningServer;
+import dev.serverlab.api.ServerEngine;
+import dev.serverlab.api.app.Application;
+import dev.serverlab.api.conformance.TestHttp.Answer;
+import dev.serverlab.api.conformance.TestHttp.Connection;
+import dev.serverlab.api.http.Timing;
+import dev.serverlab.api.server.Gil;
+import dev.serverlab.api.server.ThreadServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+
+import static dev.serverlab.api.conformance.TestHttp.get;
+import static dev.serverlab.api.conformance.TestHttp.inBackground;
+import static dev.serverlab.api.conformance.TestHttp.maxInService;
+import static dev.serverlab.api.conformance.TestHttp.spanMicros;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What every engine on the {@link ThreadServer} shell with a pool of threads must show (threadpool,
+ * virtual), judged from what the server records: its timing headers, which thread served, the GIL's
+ * counters. Nothing here bounds the client's wall clock, so a busy machine makes it slower, not red.
+ */
+public abstract class ThreadShellSuite {
+
+    private final List<RunningServer> servers = new ArrayList<>();
+
+    protected abstract ServerEngine engine();
+
+    /** The name of the threads that serve, as in {@code X-Served-By} after the pid, such as {@code virtual-\d+}. */
+    protected abstract String servingThread();
+
+    @AfterEach
+    void stopServers() {
+        servers.forEach(RunningServer::close);
+    }
+
+    protected ThreadServer start(EngineConfig config) throws IOException {
+        RunningServer server = engine().start(config, Application.experiment());
+        servers.add(server);
+        return (ThreadServer) server;
+    }
+
+    protected ThreadServer startWithGil() throws IOException {
+        return start(EngineConfig.ephemeral().withOption("gil", "true"));
+    }
+
+    @Test
+    void servesTheExperimentOnItsThreads() throws Exception {
+        ThreadServer server = start(EngineConfig.ephemeral());
+        Answer hello = get(server.port(), "/");
+        assertThat(hello.status()).isEqualTo(200);
+        assertThat(hello.body()).isEqualTo("Hello, World!\n");
+        assertThat(hello.servedBy()).matches(Timing.pid() + "/" + servingThread());
+        assertThat(get(server.port(), "/fib/10").body()).isEqualTo("55\n");
+        assertThat(get(server.port(), "/nope").status()).isEqualTo(404);
+        assertThat(get(server.port(), "/fib/x").status()).isEqualTo(400);
+        assertThat(server.details()).contains("no gil");
+        assertThat(server.cpu()).isNotInstanceOf(Gil.class);
+    }
+
+    @Test
+    void aKeptConnectionStaysOnOneThread() throws Exception {
+        ThreadServer server = start(EngineConfig.ephemeral());
+        try (Connection c = Connection.open(server.port())) {
+            c.send("/", true);
+            Answer first = c.read();
+            c.send("/fib/5", true);
+            Answer second = c.read();
+            assertThat(second.body()).isEqualTo("5\n");
+            assertThat(second.servedBy()).isEqualTo(first.servedBy());
+        }
+    }
+
+    /**
+     * The experiment's threaded result: four CPU-bound requests are all in service at once, yet only one
+     * computes at a time, and each hands the lock over again and again; so together they are no faster
+     * than one after another (the time the lock was held, spent one holder at a time, fits in their span).
+     */
+    @Test
+    void withTheGilCpuBoundRequestsTakeTurnsOneAtATime() throws Exception {
+        ThreadServer server = startWithGil();
+        Gil gil = (Gil) server.cpu();
+        String path = "/fib/" + calibrate(server.port());
+        long switchesBefore = gil.switches();
+        long heldBefore = gil.held().toNanos();
+
+        List<Answer> together = sentTogether(server.port(), 4, path);
+
+        String seen = describe(together) + String.format(", %d hand-overs, held %d ms", gil.switches() - switchesBefore,
+                (gil.held().toNanos() - heldBefore) / 1_000_000);
+        assertThat(together).as(seen).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
+        assertThat(maxInService(together)).as("all four in service at once: " + seen).isEqualTo(4);
+        assertThat(gil.mostHoldersAtOnce()).as("one computes at a time").isEqualTo(1);
+        // Each fib holds the lock for at least 100 ms in 5 ms turns while others wait: several hand-overs each.
+        assertThat(gil.switches() - switchesBefore).as(seen).isGreaterThanOrEqualTo(4 * 3);
+        assertThat(gil.held().toNanos() - heldBefore).as("no faster than serial: " + seen)
+                .isLessThanOrEqualTo(spanMicros(together) * 1000 + 2_000_000);   // two clocks: a little slack
+    }
+
+    @Test
+    void theGilIsNotTakenForASleep() throws Exception {
+        ThreadServer server = startWithGil();
+        Gil gil = (Gil) server.cpu();
+        long before = gil.acquisitions();
+        List<Answer> answers = sentTogether(server.port(), 4, "/sleep/300");
+        assertThat(answers).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
+        // A sleep holds no lock, as time.sleep releases Python's: four sleeps are in service at once.
+        assertThat(maxInService(answers)).isEqualTo(4);
+        assertThat(gil.acquisitions()).isEqualTo(before);
+    }
+
+    /** The lock must not change what the server answers (the GIL never reaches the parser: a smoke set). */
+    @Test
+    void withTheGilTheAnswersAreTheSame() throws Exception {
+        ThreadServer server = startWithGil();
+        assertThat(get(server.port(), "/").body()).isEqualTo("Hello, World!\n");
+        assertThat(get(server.port(), "/fib/10").body()).isEqualTo("55\n");
+        assertThat(get(server.port(), "/sleep/1").status()).isEqualTo(200);
+        assertThat(get(server.port(), "/nope").status()).isEqualTo(404);
+        assertThat(get(server.port(), "/fib/x").status()).isEqualTo(400);
+        try (Connection c = Connection.open(server.port())) {
+            c.send("/fib/20", true);
+            assertThat(c.read().body()).isEqualTo("6765\n");
+            c.send("/", true);
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void theGilShowsInTheDetails() throws Exception {
+        ThreadServer server = start(EngineConfig.ephemeral().withOption("gil", "true").withOption("switch-interval", "2ms"));
+        assertThat(server.details()).contains("gil switch-interval=2ms");
+        assertThat(get(server.port(), "/fib/20").body()).isEqualTo("6765\n");
+        assertThat(((Gil) server.cpu()).acquisitions()).isPositive();
+    }
+
+    @Test
+    void closeLetsInFlightRequestsFinishAndEndsEveryThread() throws Exception {
+        ThreadServer server = start(EngineConfig.ephemeral());
+        Future<List<Answer>> answers = inBackground(server.port(), 4, "/sleep/400");
+        awaitValue(server::openConnections, 4);
+
+        server.close();
+
+        assertThat(answers.get(30, TimeUnit.SECONDS)).hasSize(4).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
+        assertThat(server.threadsTerminated()).isTrue();
+        assertThat(server.openConnections()).isZero();
+    }
+
+    @Test
+    void closeLetsRequestsTakingTurnsForTheGilFinish() throws Exception {
+        ThreadServer server = startWithGil();
+        String path = "/fib/" + calibrate(server.port());
+        List<Connection> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) clients.add(Connection.open(server.port()));
+            for (Connection c : clients) c.send(path, false);
+            awaitValue(server::openConnections, 4);   // four turns of 100 ms or more: all still open
+
+            server.close();
+
+            for (Connection c : clients) assertThat(c.read().status()).isEqualTo(200);
+        } finally {
+            for (Connection c : clients) c.close();
+        }
+        assertThat(server.threadsTerminated()).isTrue();
+    }
+
+    @Test
+    void closeEndsIdleKeptConnectionsWithoutWaitingForTheIdleTimeout() throws Exception {
+        ThreadServer server = start(EngineConfig.ephemeral());
+        try (Connection idle = Connection.open(server.port())) {
+            idle.send("/", true);
+            assertThat(idle.read().status()).isEqualTo(200);
+            server.close();   // returns once every thread has ended, which the idle connection held
+            assertThat(server.threadsTerminated()).isTrue();
+            assertThat(idle.closedByServerWithin(Duration.ofSeconds(20))).as("well before the 30 s idle timeout").isTrue();
+        }
+    }
+
+    @Test
+    void connectionsBeyondMaxConnectionsWaitInTheBacklog() throws Exception {
+        EngineConfig config = EngineConfig.ephemeral().withLimits(EngineConfig.ephemeral().limits().withMaxConnections(2));
+        ThreadServer server = start(config);
+        Connection first = Connection.open(server.port());
+        try (Connection second = Connection.open(server.port())) {
+            first.send("/", true);
+            assertThat(first.read().status()).isEqualTo(200);
+            second.send("/", true);
+            assertThat(second.read().status()).isEqualTo(200);
+            try (Connection third = Connection.open(server.port())) {
+                third.send("/", false);
+                Thread.sleep(300);
+                assertThat(server.openConnections()).as("the third is not accepted yet").isEqualTo(2);
+
+                long releasedAt = Timing.nowMicros();
+                first.close();
+                Answer answer = third.read();
+                assertThat(answer.status()).isEqualTo(200);
+                assertThat(answer.acceptedMicros()).as("accepted only once a connection closed").isGreaterThanOrEqualTo(releasedAt);
+            }
+        } finally {
+            first.close();
+        }
+    }
+
+    /**
+     * {@code n} requests that reach the server together whatever the client threads' luck: every connection
+     * is opened first, then each request is sent from this one thread (microseconds apart), then the answers
+     * are read in turn.
+     */
+    public static List<Answer> sentTogether(int port, int n, String path) throws IOException {
+        List<Connection> connections = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) connections.add(Connection.open(port));
+            for (Connection c : connections) c.send(path, false);
+            List<Answer> answers = new ArrayList<>();
+            for (Connection c : connections) answers.add(c.read());
+            return answers;
+        } finally {
+            for (Connection c : connections) c.close();
+        }
+    }
+
+    /** The smallest n whose fib takes at least 100 ms in this server (capped at 40). */
+    public static int calibrate(int port) throws IOException {
+        for (int i = 0; i < 3; i++) get(port, "/fib/22");   // let the JIT compile fib first
+        int n = 22;
+        while (n < 40 && get(port, "/fib/" + n).serviceMicros() < 100_000) n++;
+        return n;
+    }
+
+    public static String describe(List<Answer> answers) {
+        return String.format("%d in service at once, span %d ms, each %s ms", maxInService(answers), spanMicros(answers) / 1000,
+                answers.stream().map(a -> Long.toString(a.serviceMicros() / 1000)).toList());
+    }
+
+    public static void awaitValue(IntSupplier value, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (value.getAsInt() != expected) {
+            if (System.nanoTime() - deadline > 0) throw new AssertionError("expected " + expected + " but was " + value.getAsInt());
+            Thread.sleep(5);
+        }
+    }
+
+    public static List<String> liveThreadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive).map(Thread::getName).filter(n -> n.startsWith(prefix)).toList();
+    }
+}
