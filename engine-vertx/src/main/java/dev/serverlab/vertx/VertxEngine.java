@@ -12,8 +12,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,24 +26,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Vert.x 5: the HttpServer deployed as {@code --loops} verticle instances, one per event loop, sharing
- * one port. The reactor model with Vert.x's golden rule: never block the event loop.
+ * Vert.x 5, written the way its documentation writes a server: {@code --loops N} instances of
+ * {@link HttpVerticle} (a {@code VerticleBase}, deployed with {@code DeploymentOptions.setInstances}), each
+ * an HttpServer on its own event loop, sharing one port. The model lives in {@link HttpVerticle}.
  *
  * <pre>
- *   clients ─► vert.x-acceptor ─► vert.x-eventloop-thread-0 … N-1   (one HttpVerticle instance on each;
- *                                      │                              connections handed out in turn)
- *              RequestScreen (shared parser) ─► Vert.x HTTP/1.1 ─► Exchanges
- *                                                                     │
- *        /sleep/{ms}: vertx.setTimer; the loop serves others meanwhile ◄┤
- *        /fib/{n}:    inline: the loop computes and every connection on it waits; the blocked-thread
- *                     checker says so, once ◄─────────────────────────────┤
- *                     --offload N: executeBlocking(work, ordered = false) on the "vertx-offload" pool
- *                     of N threads; the result returns to the verticle's event loop ◄┘
+ *   start: Vert.x (N event loops, epoll when it loads) ─► warm-up on a private loopback port ─► N verticles
+ *          listen on the user's port ─► start returns; nothing was accepted on that port before
+ *   close: draining ─► vertx.close(): each verticle's HttpServer.shutdown(drainTimeout) ─► loops, pools stop
  * </pre>
- *
- * <p>Why a named shared worker pool rather than a worker or virtual-thread verticle: the request stays
- * with its connection's verticle (its event loop writes the response), only the CPU step moves, and N
- * bounds the parallelism exactly, as {@code --offload N} does on the nio and netty engines.
  *
  * <p>Options: {@code --loops N} verticle instances and event loops (default: the number of cores),
  * {@code --offload N} worker threads for CPU work (default: none, inline).
@@ -59,8 +48,6 @@ public final class VertxEngine implements ServerEngine {
     /** Vert.x picks its logging backend from this property, once, when it first logs. */
     static final String LOGGER_PROPERTY = "vertx.logger-delegate-factory-class-name";
     static final String SLF4J_FACTORY = "io.vertx.core.logging.SLF4JLogDelegateFactory";
-    /** How often the blocked-thread checker looks, and how long an event loop may run one task. */
-    static final Duration BLOCKED_CHECK = Duration.ofMillis(5);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
     @Override
@@ -87,52 +74,51 @@ public final class VertxEngine implements ServerEngine {
         int loops = config.count(LOOPS, Runtime.getRuntime().availableProcessors());
         int offloadThreads = config.count(OFFLOAD, 0);
         InetSocketAddress address = Listener.address(config);
-
-        AccessLog accessLog = new AccessLog(config.accessLog());
-        Screens screens = new Screens(config.limits(), accessLog);
-        ServerSetup setup = new ServerSetup(address.getAddress().getHostAddress(), config.port(), application,
-                config.limits(), accessLog, screens);
-        Transport transport = ScreenedTransport.best();
         VertxOptions options = new VertxOptions()
                 .setEventLoopPoolSize(loops)
-                // A loop busy for 5 ms is already making every other connection on it wait; the report
-                // is one warning (BlockedLoopWarning), never a stack trace.
-                .setBlockedThreadCheckInterval(BLOCKED_CHECK.toMillis()).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-                .setMaxEventLoopExecuteTime(BLOCKED_CHECK.toMillis()).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                .setPreferNativeTransport(true)
+                // An inline CPU step is timed and reported once by BlockedLoopWarning. Vert.x's checker would
+                // warn at every check while a loop stays blocked, so it speaks only past the request deadline.
+                .setMaxEventLoopExecuteTime(config.limits().requestDeadline().toMillis())
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
                 .setWarningExceptionTime(1).setWarningExceptionTimeUnit(TimeUnit.HOURS);
-        Vertx vertx = Vertx.builder().with(options).withTransport(new ScreenedTransport(transport, screens)).build();
+        Vertx vertx = Vertx.vertx(options);
         // Vert.x logs an uncaught handler exception with its stack trace; say it in one line (trace at debug).
         vertx.exceptionHandler(e -> {
             log.warn("unexpected error in a Vert.x handler: {}", e.toString());
             log.debug("unexpected error in a Vert.x handler", e);
         });
-        ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(setup.blockedLoopWarning());
-        if (offloadThreads > 0) setup.offload(vertx.createSharedWorkerExecutor("vertx-offload", offloadThreads));
-
-        List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
+        ServerSetup setup = new ServerSetup(address.getAddress().getHostAddress(), application, config.limits(),
+                new AccessLog(config.accessLog()), offloadThreads > 0 ? vertx.createSharedWorkerExecutor("vertx-offload", offloadThreads) : null);
+        int port;
         try {
-            deploy(vertx, setup, instances, loops);
-            setup.port(instances.get(0).actualPort());
+            Warmup.run(vertx, setup);
+            port = deploy(vertx, setup, config.port(), loops);
         } catch (IOException | RuntimeException e) {
             VertxServer.closeQuietly(vertx, config.limits().drainTimeout());
             throw bindFailure(config, e);
         }
-        int port = setup.port();
-        Warmup.run(setup, address.getAddress(), port);
+        String transport = vertx.isNativeTransportEnabled() ? "epoll" : "nio";
         String cpu = offloadThreads == 0 ? "inline on the loops" : "offloaded to " + offloadThreads + " worker threads";
         log.info("vertx listening on {}:{} with transport={}, {} verticle instances, CPU work {}",
-                setup.host(), port, transport.name(), loops, cpu);
-        String details = "transport=" + transport.name() + " loops=" + loops
+                setup.host, port, transport, loops, cpu);
+        String details = "transport=" + transport + " loops=" + loops
                 + " offload=" + (offloadThreads == 0 ? "off" : Integer.toString(offloadThreads));
         return new VertxServer(vertx, setup, new InetSocketAddress(address.getAddress(), port), details);
     }
 
-    private static void deploy(Vertx vertx, ServerSetup setup, List<HttpVerticle> instances, int count) throws IOException {
+    /**
+     * Deploys the instances and returns the port they share. Instances share a server by its port number, so
+     * port 0 would give each its own; Vert.x's -1 means one ephemeral port shared by every instance.
+     */
+    private static int deploy(Vertx vertx, ServerSetup setup, int port, int count) throws IOException {
+        List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
         await(vertx.deployVerticle(() -> {
-            HttpVerticle verticle = new HttpVerticle(setup);
+            HttpVerticle verticle = new HttpVerticle(setup, setup.host, port == 0 ? -1 : port);
             instances.add(verticle);
             return verticle;
         }, new DeploymentOptions().setInstances(count)), START_TIMEOUT);
+        return instances.get(0).actualPort();
     }
 
     /**

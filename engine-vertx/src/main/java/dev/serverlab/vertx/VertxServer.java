@@ -10,10 +10,10 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
- * A started Vert.x server. Closing it marks the server as draining (responses say
- * {@code Connection: close}), then closes Vert.x, which undeploys every verticle: each one's
- * {@code stop()} shuts its HttpServer down gracefully (no new connections, idle ones closed, in-flight
- * requests answered within the drain timeout), and then the event loops and worker pools stop.
+ * A started Vert.x server. Closing it marks the server as draining (answers say {@code Connection: close}),
+ * then closes Vert.x, which undeploys every verticle: each one's {@code stop()} shuts its HttpServer down
+ * gracefully (no new connections, idle ones closed, in-flight requests answered within the drain timeout),
+ * and then the event loops and worker pools stop.
  */
 final class VertxServer implements RunningServer {
 
@@ -43,7 +43,7 @@ final class VertxServer implements RunningServer {
     }
 
     BlockedLoopWarning blockedLoopWarning() {
-        return setup.blockedLoopWarning();
+        return setup.warning;
     }
 
     @Override
@@ -51,7 +51,7 @@ final class VertxServer implements RunningServer {
         if (closed) return;
         closed = true;
         setup.startDraining();
-        closeQuietly(vertx, setup.limits().drainTimeout());
+        closeQuietly(vertx, setup.limits.drainTimeout());
     }
 
     static void closeQuietly(Vertx vertx, Duration drain) {
