@@ -1,6 +1,5 @@
 package dev.serverlab.vertx;
 
-import dev.serverlab.api.Limits;
 import dev.serverlab.api.app.Header;
 import dev.serverlab.api.app.Headers;
 import dev.serverlab.api.app.Reply;
@@ -25,7 +24,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.SocketAddress;
 
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -33,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One instance of the HTTP server, on one event loop; {@code --loops N} deploys N of them on one port and
@@ -58,9 +57,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class HttpVerticle extends VerticleBase {
 
-    /** Vert.x's limits count a little differently from ours (no CRLF); ours decide, theirs stop what is far over. */
+    /** Vert.x counts sizes a little differently (no CRLF): RequestChecks decides, Vert.x stops what is far over. */
     private static final int SLACK = 64;
-    /** How long a refused connection keeps reading the rest of its body: closing with unread input sends a reset. */
+    /** How long a refused connection reads the rest of its body: closing with unread input sends a reset. */
     private static final long LINGER_MILLIS = 500;
 
     private final ServerSetup setup;
@@ -77,15 +76,14 @@ final class HttpVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        Limits limits = setup.limits;
-        HttpServerOptions options = new HttpServerOptions()
-                .setHost(host).setPort(port)
+        var limits = setup.limits;
+        var options = new HttpServerOptions().setHost(host).setPort(port)
                 .setAcceptBacklog(Listener.BACKLOG).setReuseAddress(true).setTcpNoDelay(true)
                 .setMaxInitialLineLength(limits.maxRequestLineBytes() + SLACK)
                 .setMaxHeaderSize(limits.maxHeaderBytes() + SLACK)
                 .setMaxFormAttributeSize((int) Math.min(Integer.MAX_VALUE, limits.maxBodyBytes()))
                 // ConnectionWatch keeps the deadlines, but its close is Vert.x's graceful one, which waits for
-                // pending writes: a client that never reads would never be closed. Vert.x's own idle timeout
+                // pending writes: a client that never reads would never be closed. Vert.x's idle timeout
                 // closes at once; set past any request's life, it cuts only a connection stuck that long.
                 .setIdleTimeout((int) Math.max(limits.idleTimeout().toMillis(), limits.requestDeadline().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
@@ -99,15 +97,14 @@ final class HttpVerticle extends VerticleBase {
         server = vertx.createHttpServer(options)
                 .connectionHandler(this::connected)
                 .requestHandler(this::serve)
-                .invalidRequestHandler(this::invalid);
+                .invalidRequestHandler(req -> refuse(req, RequestChecks.undecodable(req.decoderResult().cause())));
         return server.listen();
     }
 
     /** No new connections; in-flight requests are answered within the drain timeout; the rest is closed. */
     @Override
     public Future<?> stop() {
-        return server == null ? Future.succeededFuture()
-                : server.shutdown(setup.limits.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return server.shutdown(setup.limits.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     int actualPort() {
@@ -120,39 +117,33 @@ final class HttpVerticle extends VerticleBase {
             connection.close();
             return;
         }
-        SocketAddress remote = connection.remoteAddress();
-        setup.accessLog().accepted(new InetSocketAddress(remote.hostAddress(), remote.port()));
+        setup.accessLog().accepted(new InetSocketAddress(connection.remoteAddress().hostAddress(), connection.remoteAddress().port()));
         ConnectionWatch watch = new ConnectionWatch(vertx, connection, setup.limits);
         watches.put(connection, watch);
         connection.closeHandler(v -> {
             setup.open.decrementAndGet();
-            watches.remove(connection);
-            watch.closed();
+            watches.remove(connection).closed();
         });
     }
 
     private void serve(HttpServerRequest req) {
-        ConnectionWatch watch = watches.get(req.connection());
-        if (watch == null) return;   // its connection was refused
-        watch.requestBegan();
         Refusal refusal = RequestChecks.check(req, setup.limits);
         if (refusal != null) {
-            refuse(req, watch, refusal);
+            refuse(req, refusal);
             return;
         }
+        ConnectionWatch watch = watches.get(req.connection());
+        watch.requestBegan();
         if (req.version() == HttpVersion.HTTP_1_1 && RequestChecks.hasBody(req) && req.headers().contains("Expect")) {
             req.response().writeContinue();
         }
         Buffer body = Buffer.buffer();
         // A malformed chunk: Vert.x's decoder fails in the middle of the body.
-        req.exceptionHandler(e -> refuse(req, watch, new Refusal(400, "malformed body")));
+        req.exceptionHandler(e -> refuse(req, new Refusal(400, "malformed body")));
         req.handler(chunk -> {
             watch.bodyProgress();
-            if (body.length() + chunk.length() > setup.limits.maxBodyBytes()) {
-                if (!req.response().ended()) refuse(req, watch, new Refusal(413, "body too large"));
-            } else {
-                body.appendBuffer(chunk);
-            }
+            if (body.length() + chunk.length() <= setup.limits.maxBodyBytes()) body.appendBuffer(chunk);
+            else refuse(req, new Refusal(413, "body too large"));
         });
         req.endHandler(v -> {
             watch.bodyEnded();
@@ -160,21 +151,8 @@ final class HttpVerticle extends VerticleBase {
         });
     }
 
-    private void invalid(HttpServerRequest req) {
-        ConnectionWatch watch = watches.get(req.connection());
-        if (watch == null) return;
-        watch.requestBegan();
-        refuse(req, watch, RequestChecks.undecodable(req.decoderResult().cause()));
-    }
-
     private void run(Job job) {
-        Reply first;
-        try {
-            first = setup.application.handle(job.request);
-        } catch (RuntimeException | Error e) {
-            first = job.failed(e);
-        }
-        advance(job, first);
+        advance(job, attempt(job, () -> setup.application.handle(job.request)));
     }
 
     private void advance(Job job, Reply reply) {
@@ -192,68 +170,89 @@ final class HttpVerticle extends VerticleBase {
                     }
                     if (!sleep.duration().isZero()) {
                         long ms = Math.max(1, (sleep.duration().toNanos() + 999_999) / 1_000_000);
-                        vertx.setTimer(ms, id -> advance(job, job.wake(sleep)));
+                        vertx.setTimer(ms, id -> advance(job, attempt(job, sleep.then())));
                         return;
                     }
-                    reply = job.wake(sleep);
+                    reply = attempt(job, sleep.then());
                 }
                 case Reply.Compute compute -> {
                     if (job.exchange.nanosLeft(setup.limits.requestDeadline()) <= 0) {
                         respond(job, Steps.DEADLINE_EXCEEDED);
                         return;
                     }
+                    Supplier<Reply> work = () -> {
+                        job.exchange.markStarted();
+                        return compute.work().run(Safepoint.NONE);
+                    };
                     if (setup.offload != null) {
-                        setup.offload.executeBlocking(() -> {
-                            job.exchange.markStarted();
-                            return job.compute(compute);
-                        }, false).onComplete(done -> advance(job, done.succeeded() ? done.result() : job.failed(done.cause())));
+                        setup.offload.executeBlocking(() -> attempt(job, work), false)
+                                .onComplete(done -> advance(job, done.succeeded() ? done.result() : failed(job, done.cause())));
                         return;
                     }
-                    job.exchange.markStarted();
                     long began = System.nanoTime();
-                    reply = job.compute(compute);
+                    reply = attempt(job, work);
                     setup.warning.computed(job.request, (System.nanoTime() - began) / 1_000_000);
                 }
             }
         }
     }
 
+    private static Reply attempt(Job job, Supplier<Reply> step) {
+        try {
+            return step.get();
+        } catch (RuntimeException | Error e) {
+            return failed(job, e);
+        }
+    }
+
+    /** An application that throws costs one 500 with nothing of the exception in it. */
+    private static Reply failed(Job job, Throwable e) {
+        if (e instanceof VirtualMachineError vme) throw vme;
+        return Reply.of(ApplicationErrors.handle(job.request, e));
+    }
+
     private void respond(Job job, Response response) {
         Timing timing = job.exchange.finish();
         setup.accessLog().served(job.request, response.status(), timing);
-        boolean keepAlive = job.request.keepAlive() && !setup.draining();
-        write(job.req, job.watch, response, timing, keepAlive, job.request.method().equals("HEAD"));
+        boolean keepAlive = job.request.keepAlive() && !setup.draining;
+        write(job.req, response, timing, keepAlive, job.request.method().equals("HEAD"));
     }
 
-    private void refuse(HttpServerRequest req, ConnectionWatch watch, Refusal refusal) {
+    private void refuse(HttpServerRequest req, Refusal refusal) {
+        ConnectionWatch watch = watches.get(req.connection());
+        if (watch == null || req.response().ended()) return;
         setup.accessLog().refused(refusal.status(), refusal.reason());
-        write(req, watch, Response.text(refusal.status(), refusal.reason() + "\n"), Timing.refusedNow(watch.acceptedMicros), false, false);
+        if (req.response().headWritten()) {
+            req.connection().close();   // an answer had begun; nothing more can be said
+            return;
+        }
+        watch.requestBegan();
+        write(req, Response.text(refusal.status(), refusal.reason() + "\n"), Timing.refusedNow(watch.acceptedMicros), false, false);
     }
 
     /** Status line and headers as {@link ResponseWriter} writes them, in the same order. */
-    private void write(HttpServerRequest req, ConnectionWatch watch, Response response, Timing timing, boolean keepAlive, boolean head) {
+    private void write(HttpServerRequest req, Response response, Timing timing, boolean keepAlive, boolean head) {
         HttpServerResponse out = req.response();
         if (out.closed() || out.ended()) return;
-        out.setStatusCode(response.status()).setStatusMessage(Status.reason(response.status()));
-        out.putHeader("Server", ResponseWriter.SERVER);
-        out.putHeader("Date", HttpDate.now());
+        out.setStatusCode(response.status()).setStatusMessage(Status.reason(response.status()))
+                .putHeader("Server", ResponseWriter.SERVER).putHeader("Date", HttpDate.now());
         if (response.contentType() != null) out.putHeader("Content-Type", response.contentType());
-        out.putHeader("Content-Length", Integer.toString(response.body().length));
-        out.putHeader("Connection", keepAlive ? "keep-alive" : "close");
-        out.putHeader(Timing.ACCEPTED, Long.toString(timing.acceptedMicros()));
-        out.putHeader(Timing.STARTED, Long.toString(timing.startedMicros()));
-        out.putHeader(Timing.FINISHED, Long.toString(timing.finishedMicros()));
-        out.putHeader(Timing.SERVED_BY, timing.servedBy());
+        out.putHeader("Content-Length", Integer.toString(response.body().length))
+                .putHeader("Connection", keepAlive ? "keep-alive" : "close")
+                .putHeader(Timing.ACCEPTED, Long.toString(timing.acceptedMicros()))
+                .putHeader(Timing.STARTED, Long.toString(timing.startedMicros()))
+                .putHeader(Timing.FINISHED, Long.toString(timing.finishedMicros()))
+                .putHeader(Timing.SERVED_BY, timing.servedBy());
         for (Header h : response.headers()) out.headers().add(h.name(), h.value());
+        ConnectionWatch watch = watches.get(req.connection());
         watch.answered();
-        Buffer body = head || response.body().length == 0 ? Buffer.buffer() : Buffer.buffer(response.body());
-        out.end(body).onComplete(done -> {
+        out.end(head || response.body().length == 0 ? Buffer.buffer() : Buffer.buffer(response.body())).onComplete(done -> {
             watch.written();
             if (!keepAlive) closeSoon(req);
         });
     }
 
-    /** Closes once the answer is out; unread input at close would send a reset that can destroy the answer. */
+    /** Closes once the answer is out, after reading the rest of the body for a moment (else a reset). */
     private void closeSoon(HttpServerRequest req) {
         HttpConnection connection = req.connection();
         if (req.isEnded() || req.decoderResult().isFailure()) {
@@ -265,52 +264,26 @@ final class HttpVerticle extends VerticleBase {
         vertx.setTimer(LINGER_MILLIS, id -> connection.close());
     }
 
-    /** Vert.x's request as the application's. */
+    /** Vert.x's request as the application's; an absolute-form target is split as the shared codec does. */
     static Request request(HttpServerRequest req, Buffer body) {
         List<Header> fields = new ArrayList<>(req.headers().size());
         for (Map.Entry<String, String> e : req.headers()) fields.add(new Header(e.getKey(), e.getValue()));
         String target = req.uri();
-        String origin = target.startsWith("/") || target.equals("*") ? target : originPart(target);
+        String origin = target;
+        if (!target.startsWith("/") && !target.equals("*")) {
+            int slash = target.indexOf('/', target.indexOf("//") + 2);
+            origin = slash < 0 ? "/" : target.substring(slash);
+        }
         int q = origin.indexOf('?');
-        String path = q < 0 ? origin : origin.substring(0, q);
-        String query = q < 0 ? "" : origin.substring(q + 1);
-        String version = req.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1";
-        byte[] bytes = body.length() == 0 ? Request.NO_BODY : body.getBytes();
-        return new Request(req.method().name(), target, path, query, version, new Headers(fields), bytes);
-    }
-
-    /** The path and query of an absolute-form target, as the shared codec splits it. */
-    private static String originPart(String target) {
-        int slash = target.indexOf('/', target.indexOf("//") + 2);
-        return slash < 0 ? "/" : target.substring(slash);
+        return new Request(req.method().name(), target, q < 0 ? origin : origin.substring(0, q), q < 0 ? "" : origin.substring(q + 1),
+                req.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1", new Headers(fields),
+                body.length() == 0 ? Request.NO_BODY : body.getBytes());
     }
 
     /** One request's work in progress. */
     private record Job(HttpServerRequest req, ConnectionWatch watch, Request request, Exchange exchange) {
-
         Job(HttpServerRequest req, ConnectionWatch watch, Request request) {
             this(req, watch, request, new Exchange(request, watch.acceptedMicros));
-        }
-
-        Reply compute(Reply.Compute compute) {
-            try {
-                return compute.work().run(Safepoint.NONE);
-            } catch (RuntimeException | Error e) {
-                return failed(e);
-            }
-        }
-
-        Reply wake(Reply.Sleep sleep) {
-            try {
-                return sleep.then().get();
-            } catch (RuntimeException | Error e) {
-                return failed(e);
-            }
-        }
-
-        Reply failed(Throwable e) {
-            if (e instanceof VirtualMachineError vme) throw vme;
-            return Reply.of(ApplicationErrors.handle(request, e));
         }
     }
 }

@@ -7,7 +7,7 @@ import io.vertx.core.WorkerExecutor;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** What every verticle instance of one server shares: the application, the limits, and the server's state. */
+/** What every verticle instance of one server shares. */
 final class ServerSetup {
 
     private static final AccessLog SILENT = new AccessLog(false);
@@ -15,14 +15,14 @@ final class ServerSetup {
     final String host;
     final Application application;
     final Limits limits;
+    /** The worker pool CPU work runs on, or null to run it inline on the event loop. */
+    final WorkerExecutor offload;
     final BlockedLoopWarning warning = new BlockedLoopWarning();
     /** Connections open across every instance, for {@code maxConnections}. */
     final AtomicInteger open = new AtomicInteger();
     private final AccessLog accessLog;
-    /** The worker pool CPU work runs on, or null to run it inline on the event loop. */
-    final WorkerExecutor offload;
     private volatile boolean quiet;
-    private volatile boolean draining;
+    volatile boolean draining;
 
     ServerSetup(String host, Application application, Limits limits, AccessLog accessLog, WorkerExecutor offload) {
         this.host = host;
@@ -32,21 +32,15 @@ final class ServerSetup {
         this.offload = offload;
     }
 
-    /** The access log, or a silent one while the server warms up on its private port. */
+    /** The access log, or a silent one during the warm-up. */
     AccessLog accessLog() {
         return quiet ? SILENT : accessLog;
     }
 
-    void quiet(boolean on) {
+    /** While quiet (the warm-up), neither the access log nor the warning speaks. */
+    ServerSetup quiet(boolean on) {
         quiet = on;
-        warning.quiet(on);
-    }
-
-    boolean draining() {
-        return draining;
-    }
-
-    void startDraining() {
-        draining = true;
+        warning.quiet = on;
+        return this;
     }
 }
