@@ -6,33 +6,24 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 
 /**
- * The deadlines of one connection, which Vert.x does not keep for us: Vert.x's idle timeout counts only
- * socket activity, so it would cut a long {@code /sleep} short, and it has no header-read deadline. One
- * timer per connection, re-armed lazily (a request does not touch it), closes the connection when
- *
- * <pre>
- *   nothing arrived for headerReadTimeout after accept, or for idleTimeout after the last answer
- *   a body paused for idleTimeout
- * </pre>
- *
- * <p>A request being served is never cut: its work has the request deadline. A connection whose answers
- * are stuck (a client that never reads) is for Vert.x's idle timeout to cut, since our close waits for
- * pending writes. Event-loop confined.
+ * The deadlines of one connection that Vert.x does not keep: its idle timeout counts only socket activity
+ * (it would cut a long {@code /sleep}), and it has no header deadline. One timer, re-armed lazily (a
+ * request does not touch it), closes the connection when nothing arrived for {@code headerReadTimeout}
+ * after accept or {@code idleTimeout} after the last answer, or when a body paused for {@code idleTimeout}.
+ * A request being served is never cut: its work has the request deadline. Event-loop confined.
  */
 final class ConnectionWatch {
 
-    final HttpConnection connection;
     /** When the connection was accepted, in epoch microseconds: the X-Accepted-At of its requests. */
     final long acceptedMicros = Timing.nowMicros();
     private final Vertx vertx;
+    private final HttpConnection connection;
     private final long idleNanos;
     private int inFlight;
-    private int writing;
     private boolean readingBody;
     private boolean closed;
-    /** When an idle connection closes; meaningful while nothing is in flight. */
+    /** When the connection closes if nothing is in flight by then. */
     private long idleDeadline;
-    /** The last sign of life of a body being read. */
     private long lastRead;
 
     ConnectionWatch(Vertx vertx, HttpConnection connection, Limits limits) {
@@ -57,16 +48,9 @@ final class ConnectionWatch {
         readingBody = false;
     }
 
-    /** The answer was handed to Vert.x; {@link #written()} follows once it is in the socket. */
     void answered() {
-        inFlight--;
         readingBody = false;
-        writing++;
-    }
-
-    void written() {
-        writing--;
-        if (inFlight == 0 && writing == 0) idleDeadline = System.nanoTime() + idleNanos;
+        if (--inFlight == 0) idleDeadline = System.nanoTime() + idleNanos;
     }
 
     void closed() {
@@ -80,15 +64,8 @@ final class ConnectionWatch {
     private void check() {
         if (closed) return;
         long now = System.nanoTime();
-        long next;
-        if (readingBody) {
-            next = lastRead + idleNanos - now;
-        } else if (inFlight == 0 && writing == 0) {
-            next = idleDeadline - now;
-        } else {
-            next = idleNanos;   // being served (its work has the request deadline), or its answer being written
-        }
-        if (next <= 0) connection.close();
-        else arm(next);
+        long left = readingBody ? lastRead + idleNanos - now : inFlight == 0 ? idleDeadline - now : idleNanos;
+        if (left <= 0) connection.close();
+        else arm(left);
     }
 }

@@ -244,10 +244,8 @@ final class HttpVerticle extends VerticleBase {
                 .putHeader(Timing.FINISHED, Long.toString(timing.finishedMicros()))
                 .putHeader(Timing.SERVED_BY, timing.servedBy());
         for (Header h : response.headers()) out.headers().add(h.name(), h.value());
-        ConnectionWatch watch = watches.get(req.connection());
-        watch.answered();
+        watches.get(req.connection()).answered();
         out.end(head || response.body().length == 0 ? Buffer.buffer() : Buffer.buffer(response.body())).onComplete(done -> {
-            watch.written();
             if (!keepAlive) closeSoon(req);
         });
     }

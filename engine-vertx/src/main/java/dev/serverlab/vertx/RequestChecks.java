@@ -89,11 +89,8 @@ final class RequestChecks {
             for (String coding : value.split(",")) codings.add(coding.trim().toLowerCase(Locale.ROOT));
         }
         if (codings.isEmpty()) return null;
-        if (version == HttpVersion.HTTP_1_0) return new Refusal(400, "Transfer-Encoding on HTTP/1.0");
-        if (headers.contains("Content-Length")) return new Refusal(400, "both Content-Length and Transfer-Encoding");
-        int chunked = (int) codings.stream().filter("chunked"::equals).count();
-        if (chunked != 1 || !codings.getLast().equals("chunked")) return new Refusal(400, "chunked must be the last coding, once");
-        if (codings.size() > 1) return new Refusal(501, "transfer coding not implemented");
-        return null;
+        if (version == HttpVersion.HTTP_1_0 || headers.contains("Content-Length")) return new Refusal(400, "ambiguous framing");
+        if (codings.indexOf("chunked") != codings.size() - 1) return new Refusal(400, "chunked must be the last coding, once");
+        return codings.size() > 1 ? new Refusal(501, "transfer coding not implemented") : null;
     }
 }
