@@ -127,12 +127,13 @@ final class HttpVerticle extends VerticleBase {
     }
 
     private void serve(HttpServerRequest req) {
+        ConnectionWatch watch = watches.get(req.connection());
+        if (watch == null) return;   // a connection past maxConnections, closing
         Refusal refusal = RequestChecks.check(req, setup.limits);
         if (refusal != null) {
             refuse(req, refusal);
             return;
         }
-        ConnectionWatch watch = watches.get(req.connection());
         watch.requestBegan();
         if (req.version() == HttpVersion.HTTP_1_1 && RequestChecks.hasBody(req) && req.headers().contains("Expect")) {
             req.response().writeContinue();
