@@ -148,12 +148,10 @@ final class HttpVerticle extends VerticleBase {
         });
         req.endHandler(v -> {
             watch.bodyEnded();
-            if (!req.response().ended()) run(new Job(req, watch, request(req, body)));
+            if (req.response().ended()) return;
+            Job job = new Job(req, watch, request(req, body));
+            advance(job, attempt(job, () -> setup.application.handle(job.request)));
         });
-    }
-
-    private void run(Job job) {
-        advance(job, attempt(job, () -> setup.application.handle(job.request)));
     }
 
     private void advance(Job job, Reply reply) {

@@ -16,8 +16,9 @@ import java.util.Map;
 /**
  * What the shared contract refuses and Vert.x's decoder lets through, checked on the request Vert.x
  * decoded: its headers, never its bytes. Sizes are counted as the shared codec counts them (the request
- * line without its CRLF, each header line with it), so every limit holds to the byte; Vert.x's own limits are set a little wider and only
- * stop what is far over.
+ * line without its CRLF, each header line with it), so every limit holds to the byte; Vert.x's own
+ * limits are a little wider and stop only what is far over. (A version other than HTTP/1.0 and 1.1 never
+ * gets here: Vert.x answers it itself, with 501.)
  */
 final class RequestChecks {
 
@@ -39,7 +40,6 @@ final class RequestChecks {
     /** The refusal for a decoded request's head, or null when it may be served. */
     static Refusal check(HttpServerRequest req, Limits limits) {
         HttpVersion version = req.version();
-        if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) return new Refusal(505, "HTTP version not supported");
         String target = req.uri();
         int line = req.method().name().length() + target.length() + "  HTTP/1.1".length();
         if (line > limits.maxRequestLineBytes()) return new Refusal(414, "request line too long");
