@@ -3,11 +3,8 @@ module dev.serverlab.vertx {
     requires dev.serverlab.api;
     requires org.slf4j;
     requires io.vertx.core;
-    requires io.netty.buffer;
     requires io.netty.codec;
     requires io.netty.codec.http;
-    requires io.netty.common;
-    requires io.netty.transport;
 
     provides dev.serverlab.api.ServerEngine with dev.serverlab.vertx.VertxEngine;
 }

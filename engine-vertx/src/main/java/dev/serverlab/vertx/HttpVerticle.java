@@ -1,63 +1,286 @@
 package dev.serverlab.vertx;
 
-import dev.serverlab.api.Limits;
+import dev.serverlab.api.app.Header;
+import dev.serverlab.api.app.Headers;
+import dev.serverlab.api.app.Reply;
+import dev.serverlab.api.app.Request;
+import dev.serverlab.api.app.Response;
+import dev.serverlab.api.app.Safepoint;
+import dev.serverlab.api.http.HttpDate;
+import dev.serverlab.api.http.ResponseWriter;
+import dev.serverlab.api.http.Status;
+import dev.serverlab.api.http.Timing;
+import dev.serverlab.api.server.ApplicationErrors;
+import dev.serverlab.api.server.Exchange;
 import dev.serverlab.api.server.Listener;
+import dev.serverlab.api.server.Steps;
+import dev.serverlab.vertx.RequestChecks.Refusal;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * One instance of the HTTP server: Vert.x deploys {@code --loops} of them, each on its own event loop, and
- * they share the listening port; Vert.x hands each new connection to one of them in turn.
+ * One instance of the HTTP server, on one event loop; {@code --loops N} deploys N of them on one port and
+ * Vert.x hands each new connection to one in turn. This class is the model:
+ *
+ * <pre>
+ *   accept ─► connectionHandler: maxConnections, the connection's deadlines (ConnectionWatch)
+ *   Vert.x decodes the head ─► invalidRequestHandler (400 / 414 / 431) ─► answer, close
+ *                            └► requestHandler ─► RequestChecks on the decoded headers ─► 4xx, close
+ *                                 │  Expect: 100-continue ─► writeContinue()
+ *                                 ▼
+ *                               body, counted against maxBodyBytes (413) ─► Application.handle
+ *                                 │
+ *      Sleep    vertx.setTimer: the loop serves every other connection meanwhile
+ *      Compute  inline: the loop computes and every connection on it waits (one warning says so)
+ *               --offload N: executeBlocking(work, ordered = false) on the "vertx-offload" pool;
+ *               the result comes back to this loop
+ *      Done     write the answer on this loop; Vert.x answers pipelined requests in order
+ * </pre>
+ *
+ * {@code executeBlocking} is ordered by default: one context's blocking tasks would run one after another,
+ * which on one event loop serialises the very work we offload.
  */
 final class HttpVerticle extends VerticleBase {
 
-    /**
-     * Vert.x's decoder only ever sees the screen's canonical requests, which are never longer than the
-     * client's, except for a Content-Length line added in place of chunked framing.
-     */
-    private static final int CANONICAL_SLACK = 64;
+    /** Vert.x counts sizes a little differently (no CRLF): RequestChecks decides, Vert.x stops what is far over. */
+    private static final int SLACK = 64;
+    /** How long a refused connection reads the rest of its body: closing with unread input sends a reset. */
+    private static final long LINGER_MILLIS = 500;
 
     private final ServerSetup setup;
+    private final String host;
+    private final int port;
+    private final Map<HttpConnection, ConnectionWatch> watches = new HashMap<>();
     private HttpServer server;
 
-    HttpVerticle(ServerSetup setup) {
+    HttpVerticle(ServerSetup setup, String host, int port) {
         this.setup = setup;
+        this.host = host;
+        this.port = port;
     }
 
     @Override
     public Future<?> start() {
-        Limits limits = setup.limits();
-        HttpServerOptions options = new HttpServerOptions()
-                .setHost(setup.host())
-                .setPort(setup.listenPort())
-                .setAcceptBacklog(Listener.BACKLOG)
-                .setReuseAddress(true)
-                .setTcpNoDelay(true)
-                .setMaxInitialLineLength(limits.maxRequestLineBytes())
-                .setMaxHeaderSize(limits.maxHeaderBytes() + CANONICAL_SLACK)
-                // Deadlines, 100 Continue and the HTTP/2 preface (505) are the screen's; Vert.x keeps to HTTP/1.x.
-                .setIdleTimeout(0)
-                .setHandle100ContinueAutomatically(false)
-                .setHttp2ClearTextEnabled(false);
-        Exchanges exchanges = new Exchanges(vertx, setup);
+        var limits = setup.limits;
+        var options = new HttpServerOptions().setHost(host).setPort(port)
+                .setAcceptBacklog(Listener.BACKLOG).setReuseAddress(true).setTcpNoDelay(true)
+                .setMaxInitialLineLength(limits.maxRequestLineBytes() + SLACK)
+                .setMaxHeaderSize(limits.maxHeaderBytes() + SLACK)
+                .setMaxFormAttributeSize((int) Math.min(Integer.MAX_VALUE, limits.maxBodyBytes()))
+                // ConnectionWatch keeps the deadlines, but its close is Vert.x's graceful one, which waits for
+                // pending writes: a client that never reads would never be closed. Vert.x's idle timeout
+                // closes at once; set past any request's life, it cuts only a connection stuck that long.
+                .setIdleTimeout((int) Math.max(limits.idleTimeout().toMillis(), limits.requestDeadline().toMillis()))
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setHandle100ContinueAutomatically(false)   // refuse a body too large before it is sent
+                .setHttp2ClearTextEnabled(false)
+                // With WebSocket compression on (the default), Vert.x puts Netty's WebSocketServerExtensionHandler
+                // in every pipeline, which closes a connection with more than 128 requests awaiting answers: a
+                // client that pipelines and reads late was cut off within milliseconds. We serve no WebSockets.
+                .setPerFrameWebSocketCompressionSupported(false)
+                .setPerMessageWebSocketCompressionSupported(false);
         server = vertx.createHttpServer(options)
-                .requestHandler(exchanges::serve)
-                .invalidRequestHandler(exchanges::invalid);
+                .connectionHandler(this::connected)
+                .requestHandler(this::serve)
+                .invalidRequestHandler(req -> refuse(req, RequestChecks.undecodable(req.decoderResult().cause())));
         return server.listen();
     }
 
-    /** Stops accepting, lets in-flight requests finish within the drain timeout, then closes what is left. */
+    /** No new connections; in-flight requests are answered within the drain timeout; the rest is closed. */
     @Override
     public Future<?> stop() {
-        return server == null ? Future.succeededFuture()
-                : server.shutdown(setup.limits().drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return server.shutdown(setup.limits.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     int actualPort() {
         return server.actualPort();
+    }
+
+    private void connected(HttpConnection connection) {
+        if (setup.open.incrementAndGet() > setup.limits.maxConnections()) {
+            setup.open.decrementAndGet();   // Vert.x has no accept gate: past the limit, close at once
+            connection.close();
+            return;
+        }
+        setup.accessLog().accepted(new InetSocketAddress(connection.remoteAddress().hostAddress(), connection.remoteAddress().port()));
+        ConnectionWatch watch = new ConnectionWatch(vertx, connection, setup.limits);
+        watches.put(connection, watch);
+        connection.closeHandler(v -> {
+            setup.open.decrementAndGet();
+            watches.remove(connection).closed();
+        });
+    }
+
+    private void serve(HttpServerRequest req) {
+        ConnectionWatch watch = watches.get(req.connection());
+        if (watch == null) return;   // a connection past maxConnections, closing
+        Refusal refusal = RequestChecks.check(req, setup.limits);
+        if (refusal != null) {
+            refuse(req, refusal);
+            return;
+        }
+        watch.requestBegan();
+        if (req.version() == HttpVersion.HTTP_1_1 && RequestChecks.hasBody(req) && req.headers().contains("Expect")) {
+            req.response().writeContinue();
+        }
+        Buffer body = Buffer.buffer();
+        // A malformed chunk: Vert.x's decoder fails in the middle of the body.
+        req.exceptionHandler(e -> refuse(req, new Refusal(400, "malformed body")));
+        req.handler(chunk -> {
+            watch.bodyProgress();
+            if (body.length() + chunk.length() <= setup.limits.maxBodyBytes()) body.appendBuffer(chunk);
+            else refuse(req, new Refusal(413, "body too large"));
+        });
+        req.endHandler(v -> {
+            watch.bodyEnded();
+            if (req.response().ended()) return;
+            Job job = new Job(req, watch, request(req, body));
+            advance(job, attempt(job, () -> setup.application.handle(job.request)));
+        });
+    }
+
+    private void advance(Job job, Reply reply) {
+        while (true) {
+            switch (reply) {
+                case Reply.Done done -> {
+                    respond(job, done.response());
+                    return;
+                }
+                case Reply.Sleep sleep -> {
+                    job.exchange.markStarted();
+                    if (Steps.exceedsDeadline(sleep, job.exchange, setup.limits)) {
+                        respond(job, Steps.DEADLINE_EXCEEDED);
+                        return;
+                    }
+                    if (!sleep.duration().isZero()) {
+                        long ms = Math.max(1, (sleep.duration().toNanos() + 999_999) / 1_000_000);
+                        vertx.setTimer(ms, id -> advance(job, attempt(job, sleep.then())));
+                        return;
+                    }
+                    reply = attempt(job, sleep.then());
+                }
+                case Reply.Compute compute -> {
+                    if (job.exchange.nanosLeft(setup.limits.requestDeadline()) <= 0) {
+                        respond(job, Steps.DEADLINE_EXCEEDED);
+                        return;
+                    }
+                    Supplier<Reply> work = () -> {
+                        job.exchange.markStarted();
+                        return compute.work().run(Safepoint.NONE);
+                    };
+                    if (setup.offload != null) {
+                        setup.offload.executeBlocking(() -> attempt(job, work), false)
+                                .onComplete(done -> advance(job, done.succeeded() ? done.result() : failed(job, done.cause())));
+                        return;
+                    }
+                    long began = System.nanoTime();
+                    reply = attempt(job, work);
+                    setup.warning.computed(job.request, (System.nanoTime() - began) / 1_000_000);
+                }
+            }
+        }
+    }
+
+    private static Reply attempt(Job job, Supplier<Reply> step) {
+        try {
+            return step.get();
+        } catch (RuntimeException | Error e) {
+            return failed(job, e);
+        }
+    }
+
+    /** An application that throws costs one 500 with nothing of the exception in it. */
+    private static Reply failed(Job job, Throwable e) {
+        if (e instanceof VirtualMachineError vme) throw vme;
+        return Reply.of(ApplicationErrors.handle(job.request, e));
+    }
+
+    private void respond(Job job, Response response) {
+        Timing timing = job.exchange.finish();
+        setup.accessLog().served(job.request, response.status(), timing);
+        boolean keepAlive = job.request.keepAlive() && !setup.draining;
+        write(job.req, response, timing, keepAlive, job.request.method().equals("HEAD"));
+    }
+
+    private void refuse(HttpServerRequest req, Refusal refusal) {
+        ConnectionWatch watch = watches.get(req.connection());
+        if (watch == null || req.response().ended()) return;
+        setup.accessLog().refused(refusal.status(), refusal.reason());
+        if (req.response().headWritten()) {
+            req.connection().close();   // an answer had begun; nothing more can be said
+            return;
+        }
+        watch.requestBegan();
+        write(req, Response.text(refusal.status(), refusal.reason() + "\n"), Timing.refusedNow(watch.acceptedMicros), false, false);
+    }
+
+    /** Status line and headers as {@link ResponseWriter} writes them, in the same order. */
+    private void write(HttpServerRequest req, Response response, Timing timing, boolean keepAlive, boolean head) {
+        HttpServerResponse out = req.response();
+        if (out.closed() || out.ended()) return;
+        out.setStatusCode(response.status()).setStatusMessage(Status.reason(response.status()))
+                .putHeader("Server", ResponseWriter.SERVER).putHeader("Date", HttpDate.now());
+        if (response.contentType() != null) out.putHeader("Content-Type", response.contentType());
+        out.putHeader("Content-Length", Integer.toString(response.body().length))
+                .putHeader("Connection", keepAlive ? "keep-alive" : "close")
+                .putHeader(Timing.ACCEPTED, Long.toString(timing.acceptedMicros()))
+                .putHeader(Timing.STARTED, Long.toString(timing.startedMicros()))
+                .putHeader(Timing.FINISHED, Long.toString(timing.finishedMicros()))
+                .putHeader(Timing.SERVED_BY, timing.servedBy());
+        for (Header h : response.headers()) out.headers().add(h.name(), h.value());
+        watches.get(req.connection()).answered();
+        out.end(head || response.body().length == 0 ? Buffer.buffer() : Buffer.buffer(response.body())).onComplete(done -> {
+            if (!keepAlive) closeSoon(req);
+        });
+    }
+
+    /** Closes once the answer is out, after reading the rest of the body for a moment (else a reset). */
+    private void closeSoon(HttpServerRequest req) {
+        HttpConnection connection = req.connection();
+        if (req.isEnded() || req.decoderResult().isFailure()) {
+            connection.close();
+            return;
+        }
+        req.handler(chunk -> { });
+        req.endHandler(v -> connection.close());
+        vertx.setTimer(LINGER_MILLIS, id -> connection.close());
+    }
+
+    /** Vert.x's request as the application's; an absolute-form target is split as the shared codec does. */
+    static Request request(HttpServerRequest req, Buffer body) {
+        List<Header> fields = new ArrayList<>(req.headers().size());
+        for (Map.Entry<String, String> e : req.headers()) fields.add(new Header(e.getKey(), e.getValue()));
+        String target = req.uri();
+        String origin = target;
+        if (!target.startsWith("/") && !target.equals("*")) {
+            int slash = target.indexOf('/', target.indexOf("//") + 2);
+            origin = slash < 0 ? "/" : target.substring(slash);
+        }
+        int q = origin.indexOf('?');
+        return new Request(req.method().name(), target, q < 0 ? origin : origin.substring(0, q), q < 0 ? "" : origin.substring(q + 1),
+                req.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1", new Headers(fields),
+                body.length() == 0 ? Request.NO_BODY : body.getBytes());
+    }
+
+    /** One request's work in progress. */
+    private record Job(HttpServerRequest req, ConnectionWatch watch, Request request, Exchange exchange) {
+        Job(HttpServerRequest req, ConnectionWatch watch, Request request) {
+            this(req, watch, request, new Exchange(request, watch.acceptedMicros));
+        }
     }
 }

@@ -12,56 +12,42 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.transport.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.time.Duration;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * Vert.x 5: the HttpServer deployed as {@code --loops} verticle instances, one per event loop, sharing
- * one port. The reactor model with Vert.x's golden rule: never block the event loop.
+ * Vert.x 5, written the way its documentation writes a server: {@code --loops N} instances of
+ * {@link HttpVerticle} (a {@code VerticleBase}, deployed with {@code DeploymentOptions.setInstances}), each
+ * an HttpServer on its own event loop, sharing one port. The model lives in {@link HttpVerticle}.
  *
  * <pre>
- *   clients ─► vert.x-acceptor ─► vert.x-eventloop-thread-0 … N-1   (one HttpVerticle instance on each;
- *                                      │                              connections handed out in turn)
- *              RequestScreen (shared parser) ─► Vert.x HTTP/1.1 ─► Exchanges
- *                                                                     │
- *        /sleep/{ms}: vertx.setTimer; the loop serves others meanwhile ◄┤
- *        /fib/{n}:    inline: the loop computes and every connection on it waits; the blocked-thread
- *                     checker says so, once ◄─────────────────────────────┤
- *                     --offload N: executeBlocking(work, ordered = false) on the "vertx-offload" pool
- *                     of N threads; the result returns to the verticle's event loop ◄┘
+ *   start: Vert.x (N event loops, epoll when it loads) ─► warm-up on a private loopback port ─► N verticles
+ *          listen on the user's port ─► start returns; nothing was accepted on that port before
+ *   close: draining ─► vertx.close(): each verticle's HttpServer.shutdown(drainTimeout) ─► loops, pools stop
  * </pre>
- *
- * <p>Why a named shared worker pool rather than a worker or virtual-thread verticle: the request stays
- * with its connection's verticle (its event loop writes the response), only the CPU step moves, and N
- * bounds the parallelism exactly, as {@code --offload N} does on the nio and netty engines.
- *
- * <p>Options: {@code --loops N} verticle instances and event loops (default: the number of cores),
- * {@code --offload N} worker threads for CPU work (default: none, inline).
  */
 public final class VertxEngine implements ServerEngine {
 
     private static final Logger log = LoggerFactory.getLogger(VertxEngine.class);
-
-    static final String LOOPS = "loops";
-    static final String OFFLOAD = "offload";
     /** Vert.x picks its logging backend from this property, once, when it first logs. */
     static final String LOGGER_PROPERTY = "vertx.logger-delegate-factory-class-name";
     static final String SLF4J_FACTORY = "io.vertx.core.logging.SLF4JLogDelegateFactory";
-    /** How often the blocked-thread checker looks, and how long an event loop may run one task. */
-    static final Duration BLOCKED_CHECK = Duration.ofMillis(5);
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final long START_SECONDS = 30;
+    /** The warm-up: a few requests of the experiment, so the first client does not wait for class loading. */
+    private static final String WARM_UP = "GET / HTTP/1.1\r\nHost: w\r\n\r\nHEAD /fib/1 HTTP/1.1\r\nHost: w\r\n\r\n"
+            + "GET /sleep/1 HTTP/1.1\r\nHost: w\r\n\r\nPOST / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "2\r\nok\r\n0\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: w\r\nConnection: close\r\n\r\n";
 
     @Override
     public String name() {
@@ -76,96 +62,85 @@ public final class VertxEngine implements ServerEngine {
     @Override
     public List<EngineOption> options() {
         return List.of(
-                new EngineOption(LOOPS, EngineOption.Kind.COUNT, "verticle instances, each on its own event loop (default: the number of cores)"),
-                new EngineOption(OFFLOAD, EngineOption.Kind.COUNT, "run CPU work on a worker pool of N threads instead of the event loop"));
+                new EngineOption("loops", EngineOption.Kind.COUNT, "verticle instances, each on its own event loop (default: the number of cores)"),
+                new EngineOption("offload", EngineOption.Kind.COUNT, "run CPU work on a worker pool of N threads instead of the event loop"));
     }
 
     @Override
-    public RunningServer start(EngineConfig config, Application application) throws IOException {
-        useSlf4j();
-        config = Engines.configure(this, config);
-        int loops = config.count(LOOPS, Runtime.getRuntime().availableProcessors());
-        int offloadThreads = config.count(OFFLOAD, 0);
+    public RunningServer start(EngineConfig requested, Application application) throws IOException {
+        // Vert.x finds SLF4J by itself, but a JUL configuration file on the class path wins; a user's setting stays.
+        if (System.getProperty(LOGGER_PROPERTY) == null) System.setProperty(LOGGER_PROPERTY, SLF4J_FACTORY);
+        EngineConfig config = Engines.configure(this, requested);
+        int loops = config.count("loops", Runtime.getRuntime().availableProcessors());
+        int offload = config.count("offload", 0);
         InetSocketAddress address = Listener.address(config);
-
-        AccessLog accessLog = new AccessLog(config.accessLog());
-        Screens screens = new Screens(config.limits(), accessLog);
-        ServerSetup setup = new ServerSetup(address.getAddress().getHostAddress(), config.port(), application,
-                config.limits(), accessLog, screens);
-        Transport transport = ScreenedTransport.best();
-        VertxOptions options = new VertxOptions()
-                .setEventLoopPoolSize(loops)
-                // A loop busy for 5 ms is already making every other connection on it wait; the report
-                // is one warning (BlockedLoopWarning), never a stack trace.
-                .setBlockedThreadCheckInterval(BLOCKED_CHECK.toMillis()).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-                .setMaxEventLoopExecuteTime(BLOCKED_CHECK.toMillis()).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-                .setWarningExceptionTime(1).setWarningExceptionTimeUnit(TimeUnit.HOURS);
-        Vertx vertx = Vertx.builder().with(options).withTransport(new ScreenedTransport(transport, screens)).build();
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true)
+                // An inline CPU step is timed and reported once (BlockedLoopWarning). Vert.x's checker would warn
+                // at every check while a loop stays blocked, so it speaks only past the request deadline.
+                .setMaxEventLoopExecuteTime(config.limits().requestDeadline().toMillis())
+                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                .setWarningExceptionTime(1).setWarningExceptionTimeUnit(TimeUnit.HOURS));
         // Vert.x logs an uncaught handler exception with its stack trace; say it in one line (trace at debug).
-        vertx.exceptionHandler(e -> {
-            log.warn("unexpected error in a Vert.x handler: {}", e.toString());
-            log.debug("unexpected error in a Vert.x handler", e);
-        });
-        ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(setup.blockedLoopWarning());
-        if (offloadThreads > 0) setup.offload(vertx.createSharedWorkerExecutor("vertx-offload", offloadThreads));
-
-        List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
+        vertx.exceptionHandler(e -> log.warn("unexpected error in a Vert.x handler: {}", e.toString()));
+        ServerSetup setup = new ServerSetup(address.getAddress().getHostAddress(), application, config.limits(),
+                new AccessLog(config.accessLog()), offload > 0 ? vertx.createSharedWorkerExecutor("vertx-offload", offload) : null);
+        int port;
         try {
-            deploy(vertx, setup, instances, loops);
-            setup.port(instances.get(0).actualPort());
+            warmUp(vertx, setup);
+            // Instances share a server by port number: port 0 would give each its own, Vert.x's -1 one shared.
+            int listen = config.port() == 0 ? -1 : config.port();
+            List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
+            await(vertx.deployVerticle(() -> {
+                HttpVerticle verticle = new HttpVerticle(setup, setup.host, listen);
+                instances.add(verticle);
+                return verticle;
+            }, new DeploymentOptions().setInstances(loops)));
+            port = instances.getFirst().actualPort();
         } catch (IOException | RuntimeException e) {
             VertxServer.closeQuietly(vertx, config.limits().drainTimeout());
-            throw bindFailure(config, e);
+            if (!(e instanceof BindException) && !String.valueOf(e.getMessage()).contains("Address already in use")) throw e;
+            throw new Listener.PortInUseException(config.host(), config.port(), e);
         }
-        int port = setup.port();
-        Warmup.run(setup, address.getAddress(), port);
-        String cpu = offloadThreads == 0 ? "inline on the loops" : "offloaded to " + offloadThreads + " worker threads";
-        log.info("vertx listening on {}:{} with transport={}, {} verticle instances, CPU work {}",
-                setup.host(), port, transport.name(), loops, cpu);
-        String details = "transport=" + transport.name() + " loops=" + loops
-                + " offload=" + (offloadThreads == 0 ? "off" : Integer.toString(offloadThreads));
+        String details = "transport=" + (vertx.isNativeTransportEnabled() ? "epoll" : "nio") + " loops=" + loops
+                + " offload=" + (offload == 0 ? "off" : Integer.toString(offload));
+        log.info("vertx listening on {}:{} with {}", setup.host, port, details);
         return new VertxServer(vertx, setup, new InetSocketAddress(address.getAddress(), port), details);
     }
 
-    private static void deploy(Vertx vertx, ServerSetup setup, List<HttpVerticle> instances, int count) throws IOException {
-        await(vertx.deployVerticle(() -> {
-            HttpVerticle verticle = new HttpVerticle(setup);
-            instances.add(verticle);
-            return verticle;
-        }, new DeploymentOptions().setInstances(count)), START_TIMEOUT);
-    }
-
     /**
-     * Vert.x logs through SLF4J when a binding is present, but a JUL configuration file on the class path
-     * wins over that detection; naming the factory makes the choice explicit. A user's own setting stays.
+     * One instance serves {@link #WARM_UP} on a private loopback port and is undeployed again: the first
+     * client does not wait while the JVM loads Vert.x's HTTP stack (~470 ms in a fresh JVM), and no client
+     * is accepted before start returns, so a shutdown at any moment later drains all it accepted. Quiet:
+     * neither the access log nor the warning speaks. A failure only means a slower first request.
      */
-    static void useSlf4j() {
-        if (System.getProperty(LOGGER_PROPERTY) == null) System.setProperty(LOGGER_PROPERTY, SLF4J_FACTORY);
-    }
-
-    /** Waits for a Vert.x future from a plain thread; failures come back as IOException or RuntimeException. */
-    static <T> T await(Future<T> future, Duration timeout) throws IOException {
+    private static void warmUp(Vertx vertx, ServerSetup setup) {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        HttpVerticle verticle = new HttpVerticle(setup.quiet(true), loopback.getHostAddress(), 0);
         try {
-            return future.toCompletionStage().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for Vert.x", e);
-        } catch (TimeoutException e) {
-            throw new IOException("Vert.x did not answer within " + timeout, e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) throw io;
-            if (cause instanceof RuntimeException re) throw re;
-            throw new IOException(String.valueOf(cause.getMessage()), cause);
+            String id = await(vertx.deployVerticle(verticle));
+            try (Socket socket = new Socket(loopback, verticle.actualPort())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(WARM_UP.getBytes(StandardCharsets.ISO_8859_1));
+                InputStream in = socket.getInputStream();
+                while (in.read(new byte[4096]) >= 0) {
+                    // read every answer; the last request asked the server to close
+                }
+            } finally {
+                await(vertx.undeploy(id));
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("warm-up failed; the first requests will be slower", e);
+        } finally {
+            setup.quiet(false);
         }
     }
 
-    private static IOException bindFailure(EngineConfig config, Exception e) {
-        String message = String.valueOf(e.getMessage());
-        if (e instanceof BindException || message.contains("Address already in use")) {
-            return new Listener.PortInUseException(config.host(), config.port(), e);
+    /** Waits for a Vert.x future from a plain thread. */
+    static <T> T await(Future<T> future) throws IOException {
+        try {
+            return future.await(START_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("Vert.x did not answer within " + START_SECONDS + " s", e);
         }
-        if (e instanceof IOException io) return io;
-        return new IOException("cannot start vertx on " + config.host() + ":" + config.port() + ": " + message, e);
     }
 }

@@ -2,63 +2,34 @@ package dev.serverlab.vertx;
 
 import dev.serverlab.api.RunningServer;
 import io.vertx.core.Vertx;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A started Vert.x server. Closing it marks the server as draining (responses say
- * {@code Connection: close}), then closes Vert.x, which undeploys every verticle: each one's
- * {@code stop()} shuts its HttpServer down gracefully (no new connections, idle ones closed, in-flight
- * requests answered within the drain timeout), and then the event loops and worker pools stop.
+ * A started server. close() marks it draining (answers say {@code Connection: close}), then closes Vert.x,
+ * which undeploys every verticle: each one's {@code stop()} shuts its HttpServer down gracefully (no new
+ * connections, idle ones closed, in-flight requests answered within the drain timeout), then the loops
+ * and pools stop.
  */
-final class VertxServer implements RunningServer {
-
-    private static final Logger log = LoggerFactory.getLogger(VertxServer.class);
-
-    private final Vertx vertx;
-    private final ServerSetup setup;
-    private final InetSocketAddress address;
-    private final String details;
-    private boolean closed;
-
-    VertxServer(Vertx vertx, ServerSetup setup, InetSocketAddress address, String details) {
-        this.vertx = vertx;
-        this.setup = setup;
-        this.address = address;
-        this.details = details;
-    }
+record VertxServer(Vertx vertx, ServerSetup setup, InetSocketAddress address, String details) implements RunningServer {
 
     @Override
-    public InetSocketAddress address() {
-        return address;
-    }
-
-    @Override
-    public String details() {
-        return details;
-    }
-
-    BlockedLoopWarning blockedLoopWarning() {
-        return setup.blockedLoopWarning();
-    }
-
-    @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        setup.startDraining();
-        closeQuietly(vertx, setup.limits().drainTimeout());
+    public void close() {
+        synchronized (setup) {
+            if (setup.draining) return;
+            setup.draining = true;
+        }
+        closeQuietly(vertx, setup.limits.drainTimeout());
     }
 
     static void closeQuietly(Vertx vertx, Duration drain) {
         try {
-            VertxEngine.await(vertx.close(), drain.plusSeconds(5));
-        } catch (IOException | RuntimeException e) {
-            log.warn("Vert.x did not close cleanly: {}", e.getMessage());
+            vertx.close().await(drain.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+            LoggerFactory.getLogger(VertxServer.class).warn("Vert.x did not close cleanly: {}", e.toString());
         }
     }
 }

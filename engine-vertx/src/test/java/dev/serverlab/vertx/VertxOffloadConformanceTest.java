@@ -3,8 +3,12 @@ package dev.serverlab.vertx;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.conformance.ConformanceSuite;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.Map;
 
 /** The contract with CPU work offloaded, on a single event loop. */
+@ExtendWith(VertxKnownDifferences.class)
 class VertxOffloadConformanceTest extends ConformanceSuite {
 
     @Override
@@ -15,5 +19,10 @@ class VertxOffloadConformanceTest extends ConformanceSuite {
     @Override
     protected EngineConfig config() {
         return super.config().withOption("offload", "2").withOption("loops", "1");
+    }
+
+    @Override
+    protected Map<String, Integer> statusChoices() {
+        return VertxStatusChoices.CHOICES;
     }
 }

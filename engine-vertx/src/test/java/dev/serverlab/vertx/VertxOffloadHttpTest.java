@@ -1,9 +1,7 @@
 package dev.serverlab.vertx;
 
-import dev.serverlab.api.conformance.HttpContract;
 import dev.serverlab.api.conformance.Wire;
 import dev.serverlab.api.EngineConfig;
-import dev.serverlab.api.ServerEngine;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -11,21 +9,11 @@ import java.io.IOException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The same contract with CPU work on the worker pool. */
-class VertxOffloadHttpTest extends HttpContract {
-
-    @Override
-    protected ServerEngine engine() {
-        return new VertxEngine();
-    }
+class VertxOffloadHttpTest extends VertxHttpContract {
 
     @Override
     protected EngineConfig config() {
         return super.config().withOption("offload", "2").withOption("loops", "1");
-    }
-
-    @Override
-    protected String loopThreadPrefix() {
-        return "vert.x-eventloop-thread-";
     }
 
     @Test

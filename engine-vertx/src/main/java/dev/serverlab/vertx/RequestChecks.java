@@ -1,0 +1,96 @@
+package dev.serverlab.vertx;
+
+import dev.serverlab.api.Limits;
+import io.netty.handler.codec.http.TooLongHttpContentException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What the shared contract refuses and Vert.x's decoder lets through, checked on the request Vert.x
+ * decoded: its headers, never its bytes. Sizes are counted as the shared codec counts them (the request
+ * line without its CRLF, each header line with it), so every limit holds to the byte; Vert.x's own
+ * limits are a little wider and stop only what is far over. (A version other than HTTP/1.0 and 1.1 never
+ * gets here: Vert.x answers it itself, with 501.)
+ */
+final class RequestChecks {
+
+    /** A refused request: the status and a short reason that echoes nothing of the request. */
+    record Refusal(int status, String reason) {
+    }
+
+    private RequestChecks() {
+    }
+
+    /** Why Vert.x's decoder refused a request: its cause, the standard Netty way. */
+    static Refusal undecodable(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) return new Refusal(414, "request line too long");
+        if (cause instanceof TooLongHttpHeaderException) return new Refusal(431, "header section too large");
+        if (cause instanceof TooLongHttpContentException) return new Refusal(413, "body too large");
+        return new Refusal(400, "malformed request");
+    }
+
+    /** The refusal for a decoded request's head, or null when it may be served. */
+    static Refusal check(HttpServerRequest req, Limits limits) {
+        HttpVersion version = req.version();
+        String target = req.uri();
+        int line = req.method().name().length() + target.length() + "  HTTP/1.1".length();
+        if (line > limits.maxRequestLineBytes()) return new Refusal(414, "request line too long");
+        if (!validTarget(target)) return new Refusal(400, "malformed request target");
+        MultiMap headers = req.headers();
+        long bytes = 0;
+        int count = 0;
+        for (Map.Entry<String, String> h : headers) {
+            if (h.getKey().isEmpty()) return new Refusal(400, "empty header name");
+            bytes += h.getKey().length() + h.getValue().length() + ": \r\n".length();
+            count++;
+        }
+        if (count > limits.maxHeaderCount()) return new Refusal(431, "too many header fields");
+        if (bytes > limits.maxHeaderBytes()) return new Refusal(431, "header section too large");
+        List<String> hosts = headers.getAll("Host");
+        if (hosts.size() > 1) return new Refusal(400, "more than one Host header");
+        if (hosts.isEmpty() && version == HttpVersion.HTTP_1_1) return new Refusal(400, "missing Host header");
+        Refusal framing = framing(headers, version);
+        if (framing != null) return framing;
+        String expect = headers.get("Expect");
+        if (expect != null && hasBody(req) && !expect.equalsIgnoreCase("100-continue")) return new Refusal(417, "unsupported expectation");
+        String length = headers.get("Content-Length");
+        if (length != null && Long.parseLong(length.trim()) > limits.maxBodyBytes()) return new Refusal(413, "body too large");
+        return null;
+    }
+
+    /** Whether the request announces a body; an expectation on a request without one is ignored. */
+    static boolean hasBody(HttpServerRequest req) {
+        String length = req.headers().get("Content-Length");
+        return req.headers().contains("Transfer-Encoding") || (length != null && !length.trim().equals("0"));
+    }
+
+    /** Origin form, absolute form or {@code *} (RFC 9112 §3.2), with no control character or space. */
+    private static boolean validTarget(String target) {
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c <= ' ' || c == 0x7f) return false;
+        }
+        String lower = target.toLowerCase(Locale.ROOT);
+        return target.startsWith("/") || target.equals("*") || lower.startsWith("http://") || lower.startsWith("https://");
+    }
+
+    /** Transfer-Encoding: only on HTTP/1.1, never with Content-Length, chunked once and last (RFC 9112 §6). */
+    private static Refusal framing(MultiMap headers, HttpVersion version) {
+        List<String> codings = new ArrayList<>();
+        for (String value : headers.getAll("Transfer-Encoding")) {
+            for (String coding : value.split(",")) codings.add(coding.trim().toLowerCase(Locale.ROOT));
+        }
+        if (codings.isEmpty()) return null;
+        if (version == HttpVersion.HTTP_1_0 || headers.contains("Content-Length")) return new Refusal(400, "ambiguous framing");
+        if (codings.indexOf("chunked") != codings.size() - 1) return new Refusal(400, "chunked must be the last coding, once");
+        return codings.size() > 1 ? new Refusal(501, "transfer coding not implemented") : null;
+    }
+}
