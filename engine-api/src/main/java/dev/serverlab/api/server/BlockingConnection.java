@@ -106,6 +106,8 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     private void serve(InputStream in, OutputStream out) throws IOException, InterruptedException {
         RequestParser parser = new RequestParser(limits);
         ByteBuffer buffer = ByteBuffer.allocate(4096).flip();
+        // One output buffer for the connection's life: each answer is encoded into it and leaves in one write.
+        ResponseWriter writer = new ResponseWriter();
         long headerDeadline = 0;
         while (true) {
             Request request;
@@ -136,7 +138,8 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
             Response response = Steps.runBlocking(application, exchange, cpu, limits);
             Timing timing = exchange.finish();
             boolean keepAlive = request.keepAlive() && !connections.draining();
-            write(out, ResponseWriter.encode(response, timing, keepAlive, request.method().equals("HEAD")));
+            writer.append(response, timing, keepAlive, request.method().equals("HEAD"));
+            write(out, writer);
             accessLog.served(request, response.status(), timing);
             if (!keepAlive) return;
             if (!buffer.hasRemaining()) {
@@ -197,6 +200,13 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
             while (budget > 0 && System.nanoTime() < deadline && (n = in.read(discard)) >= 0) budget -= n;
         } catch (IOException ignored) {
             // The client closed or stayed silent: either way we are done.
+        }
+    }
+
+    /** Writes what {@code writer} holds, as {@link #write(OutputStream, ByteBuffer)} does. */
+    private void write(OutputStream out, ResponseWriter writer) throws IOException {
+        try (SocketWatchdog.Guard ignored = SocketWatchdog.SHARED.watch(limits.idleTimeout(), this::writeTimedOut)) {
+            writer.writeTo(out);
         }
     }
 
