@@ -17,12 +17,6 @@ final class VertxKnownDifferences implements InvocationInterceptor {
     static final Map<String, String> CASES = Map.ofEntries(
             Map.entry("malformedRequestsGetTheRightStatusAndTheServerKeepsServing: lower-case version -> 400",
                     "Netty reads http/1.1 as a version other than its HTTP/1.1, and Vert.x answers such a version itself with 501"),
-            Map.entry("malformedRequestsGetTheRightStatusAndTheServerKeepsServing: two spaces in the request line -> 400",
-                    "Netty splits the request line on any run of whitespace: the decoded request is a well-formed one"),
-            Map.entry("malformedRequestsGetTheRightStatusAndTheServerKeepsServing: tab as separator -> 400",
-                    "Netty splits the request line on any run of whitespace: the decoded request is a well-formed one"),
-            Map.entry("malformedRequestsGetTheRightStatusAndTheServerKeepsServing: obs-fold -> 400",
-                    "Netty joins a folded line to the value before it: the decoded value is an ordinary one"),
             Map.entry("malformedRequestsGetTheRightStatusAndTheServerKeepsServing: malformed chunk size -> 400",
                     "the decoder fails inside a body: the 400 written from the request's exception handler is lost as Vert.x closes"),
             Map.entry("malformedRequestsGetTheRightStatusAndTheServerKeepsServing: chunk longer than its size -> 400",
@@ -34,13 +28,7 @@ final class VertxKnownDifferences implements InvocationInterceptor {
             Map.entry("slowlorisIsCutOffByTheHeaderReadTimeout",
                     "closed at the header deadline, but without a 408: no public API writes to a connection before a request"),
             Map.entry("aHalfClosedClientStillGetsItsAnswer",
-                    "Vert.x has no option for half-closure: at the end of input Netty closes the connection, answer unsent"),
-            Map.entry("equalRepeatedContentLengthsAreAccepted",
-                    "Netty refuses a repeated Content-Length even when the values agree (400); Vert.x has no option for it"),
-            Map.entry("malformedRequestsGetTheSharedStatuses",
-                    "stops at HTTP/2.0, which Vert.x answers itself with 501; VertxHttpTest checks the other lines"),
-            Map.entry("bareLfLineEndingsAreAccepted",
-                    "Netty's strict line parsing refuses a bare LF (400); Vert.x has no option, Netty only a JVM-wide property"));
+                    "Vert.x has no option for half-closure: at the end of input Netty closes the connection, answer unsent"));
 
     @Override
     public void interceptTestMethod(Invocation<Void> invocation, ReflectiveInvocationContext<Method> call, ExtensionContext context) throws Throwable {
