@@ -7,6 +7,7 @@ import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.conformance.EventLoopLifecycleSuite;
 import dev.serverlab.api.conformance.RawHttp;
+import dev.serverlab.api.http.Timing;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -57,8 +58,11 @@ class NettyLifecycleTest extends EventLoopLifecycleSuite {
             try (RawHttp third = RawHttp.connect(server.port())) {
                 third.send(RawHttp.request("/")).timeout(700);
                 assertThatThrownBy(third::read).as("not served while two are open").isInstanceOf(SocketTimeoutException.class);
+                long releasedAt = Timing.nowMicros();
                 first.close();
-                assertThat(third.timeout(20_000).read().status()).isEqualTo(200);
+                RawHttp.Reply reply = third.timeout(20_000).read();
+                assertThat(reply.status()).isEqualTo(200);
+                assertThat(reply.acceptedMicros()).as("accepted only once a connection closed").isGreaterThanOrEqualTo(releasedAt);
             }
         }
     }

@@ -49,6 +49,11 @@ class NioLifecycleTest extends EventLoopLifecycleSuite {
         return "nio-loop-";
     }
 
+    @Override
+    protected String offloadDetail(int threads) {
+        return "cpu work on " + threads + " offload threads";
+    }
+
     @Test
     void connectionsGoToTheLoopWithTheFewest() throws Exception {
         try (NioEngine.Server server = Servers.start(EngineConfig.ephemeral().withOption("loops", "2"))) {

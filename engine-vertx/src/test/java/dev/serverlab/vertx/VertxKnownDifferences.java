@@ -23,10 +23,16 @@ final class VertxKnownDifferences implements InvocationInterceptor {
                     "the decoder fails inside a body: the 400 written from the request's exception handler is lost as Vert.x closes"),
             Map.entry("malformedRequestsGetTheRightStatusAndTheServerKeepsServing: chunk size beyond the body limit -> 413",
                     "a chunk's announced size is not visible: Vert.x streams the bytes that came and waits for the rest"),
+            Map.entry("malformedRequestsGetTheRightStatusAndTheServerKeepsServing: unsupported version -> 505",
+                    "Vert.x's own 501 carries the request's version in its status line (HTTP/9.9 501), which the strict client refuses"),
+            Map.entry("malformedRequestsGetTheRightStatusAndTheServerKeepsServing: HTTP/2 preface -> 505",
+                    "Vert.x's own 501 carries the request's version in its status line (HTTP/2.0 501), which the strict client refuses"),
             Map.entry("errorAnswersEchoNothingOfTheRequest: unsupported version",
                     "Vert.x's own 501 for an unknown version has no body and no Content-Type"),
             Map.entry("slowlorisIsCutOffByTheHeaderReadTimeout",
                     "closed at the header deadline, but without a 408: no public API writes to a connection before a request"),
+            Map.entry("offloadedWorkPastTheRequestDeadlineGets503AndTheConnectionCloses",
+                    "no timer watches work handed to executeBlocking (HttpVerticle.advance): it is answered when it ends, with a 200"),
             Map.entry("aHalfClosedClientStillGetsItsAnswer",
                     "Vert.x has no option for half-closure: at the end of input Netty closes the connection, answer unsent"));
 

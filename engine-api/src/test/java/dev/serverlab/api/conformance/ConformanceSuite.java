@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -404,13 +405,12 @@ public abstract class ConformanceSuite extends ClientFaultCases {
 
     @Test
     void closeClosesIdleKeepAliveConnectionsAtOnce() throws Exception {
-        RunningServer own = startOwn(config().limits(), Application.experiment());
+        // A drain timeout far past the test's own timeout: a close() that an idle connection held until the
+        // drain timeout would fail the test, with no clock read on this side.
+        RunningServer own = startOwn(config().limits().withDrainTimeout(Duration.ofMinutes(10)), Application.experiment());
         try (RawHttp http = new RawHttp(loopback(own), 15_000)) {
             assertThat(http.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n").read().status()).isEqualTo(200);
-            long start = System.nanoTime();
             own.close();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("an idle connection does not hold close() for the drain timeout")
-                    .isLessThan(config().limits().drainTimeout().dividedBy(2));
             assertThat(http.closedByServer()).as("the idle connection is closed").isTrue();
         } finally {
             own.close();
@@ -426,11 +426,11 @@ public abstract class ConformanceSuite extends ClientFaultCases {
         try (RawHttp http = new RawHttp(loopback(own), 15_000)) {
             http.send(quickThen("/sleep/20000"));
             assertThat(http.read().text()).as("the quick request").isEqualTo("1\n");
-            long start = System.nanoTime();
             own.close();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("close() returns after the drain timeout")
-                    .isLessThan(limits.drainTimeout().plusSeconds(5));
-            assertThatThrownBy(http::read).as("the request cut off has no answer").isInstanceOf(IOException.class);
+            // A close() that waited for the 20 s sleep would have let its answer through; a connection left open
+            // unanswered would end in a read timeout. Only a close at the drain timeout gives end of stream.
+            assertThatThrownBy(http::read).as("the request cut off has no answer")
+                    .isInstanceOf(IOException.class).isNotInstanceOf(SocketTimeoutException.class);
         } finally {
             own.close();
         }
