@@ -4,8 +4,8 @@ import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Engines;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
-import dev.serverlab.api.conformance.TestHttp.Answer;
-import dev.serverlab.api.conformance.TestHttp.Connection;
+import dev.serverlab.api.conformance.RawHttp.Reply;
+import dev.serverlab.api.conformance.RawHttp;
 import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.ThreadServer;
 import org.junit.jupiter.api.Test;
@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import java.util.Comparator;
 import java.util.List;
 
-import static dev.serverlab.api.conformance.TestHttp.concurrently;
-import static dev.serverlab.api.conformance.TestHttp.maxInService;
+import static dev.serverlab.api.conformance.Clients.concurrently;
+import static dev.serverlab.api.conformance.Clients.maxInService;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** naive.py's shape, from the server's own timing headers: one connection at a time, on the accepting thread. */
@@ -28,11 +28,11 @@ class BlockingEngineTest {
     @Test
     void servesOneConnectionAtATimeOnTheAcceptingThread() throws Exception {
         try (RunningServer server = new BlockingEngine().start(EngineConfig.ephemeral(), Application.experiment())) {
-            List<Answer> answers = concurrently(server.port(), 4, "/sleep/100");
+            List<Reply> answers = concurrently(server.port(), 4, "/sleep/100");
             assertThat(answers).allSatisfy(a -> assertThat(a.servedBy()).isEqualTo(Timing.pid() + "/blocking-server"));
             assertThat(maxInService(answers)).isEqualTo(1);
             // A staircase: each is accepted only once the one before it has finished.
-            List<Answer> byStart = answers.stream().sorted(Comparator.comparingLong(Answer::startedMicros)).toList();
+            List<Reply> byStart = answers.stream().sorted(Comparator.comparingLong(Reply::startedMicros)).toList();
             for (int i = 1; i < byStart.size(); i++) {
                 assertThat(byStart.get(i).acceptedMicros()).isGreaterThanOrEqualTo(byStart.get(i - 1).finishedMicros());
             }
@@ -42,8 +42,8 @@ class BlockingEngineTest {
     @Test
     void closeEndsAnIdleKeptConnectionAndTheAcceptingThread() throws Exception {
         ThreadServer server = (ThreadServer) new BlockingEngine().start(EngineConfig.ephemeral(), Application.experiment());
-        try (Connection idle = Connection.open(server.port())) {
-            idle.send("/", true);
+        try (RawHttp idle = RawHttp.connect(server.port())) {
+            idle.send(RawHttp.request("/"));
             assertThat(idle.read().status()).isEqualTo(200);
             server.close();
             assertThat(server.threadsTerminated()).isTrue();

@@ -2,9 +2,11 @@ package dev.serverlab.nio;
 
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Limits;
+import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.app.Reply;
 import dev.serverlab.api.app.Response;
+import dev.serverlab.api.conformance.EventLoopLifecycleSuite;
 import dev.serverlab.api.conformance.RawHttp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,6 +15,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +27,32 @@ import static dev.serverlab.nio.Servers.thread;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Several loops, and graceful shutdown: in-flight work finishes, idle connections close, threads end. */
+/**
+ * The kit's event-loop lifecycle on nio, and what only this engine shows: which loop a connection goes to,
+ * and graceful shutdown seen from inside (in-flight work finishes, idle connections close, every thread ends).
+ */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class NioLifecycleTest {
+class NioLifecycleTest extends EventLoopLifecycleSuite {
+
+    @Override
+    protected ServerEngine engine() {
+        return new NioEngine();
+    }
+
+    @Override
+    protected String name() {
+        return "nio";
+    }
+
+    @Override
+    protected String loopThreadPrefix() {
+        return "nio-loop-";
+    }
+
+    @Override
+    protected String offloadDetail(int threads) {
+        return "cpu work on " + threads + " offload threads";
+    }
 
     @Test
     void connectionsGoToTheLoopWithTheFewest() throws Exception {
@@ -66,21 +92,21 @@ class NioLifecycleTest {
                     }
                     return Reply.of(Response.ok("computed\n"));
                 });
-        NioEngine.Server server = Servers.start(EngineConfig.ephemeral().withOption("offload", "1"), app);
+        // A drain timeout far past the test's own: a close that waited for it instead of the work would time out.
+        Limits limits = Limits.DEFAULTS.withDrainTimeout(Duration.ofMinutes(10));
+        NioEngine.Server server = Servers.start(EngineConfig.ephemeral().withLimits(limits).withOption("offload", "1"), app);
         InetSocketAddress address = Servers.address(server);
         try (RawHttp busy = new RawHttp(address); RawHttp idle = new RawHttp(address)) {
             idle.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
             assertThat(idle.read().status()).isEqualTo(200);
             busy.send("GET /work HTTP/1.1\r\nHost: t\r\n\r\n");
             assertThat(computing.await(30, TimeUnit.SECONDS)).as("the work is in flight when shutdown begins").isTrue();
-            long start = System.nanoTime();
             CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
             assertThat(idle.closedByServer()).as("the idle keep-alive connection is closed").isTrue();
             RawHttp.Reply reply = busy.read();
             assertThat(reply.text()).as("the offloaded work is answered").isEqualTo("computed\n");
             assertThat(reply.header("Connection")).isEqualTo("close");
-            closing.get(30, TimeUnit.SECONDS);
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("well before the 10 s drain timeout").isLessThan(8_000);
+            closing.get(60, TimeUnit.SECONDS);   // ended by the work, not by the drain timeout
         } finally {
             server.close();
         }
@@ -100,10 +126,10 @@ class NioLifecycleTest {
         try (RawHttp http = new RawHttp(address)) {
             http.send("GET /sleep/20000 HTTP/1.1\r\nHost: t\r\n\r\n");
             assertThat(dispatched.await(30, TimeUnit.SECONDS)).isTrue();
-            long start = System.nanoTime();
             server.close();
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(8_000);
-            assertThatThrownBy(http::read).isInstanceOf(IOException.class);
+            // A close that waited for the 20 s sleep would have let its "too late" answer through.
+            assertThatThrownBy(http::read).as("closed at the drain timeout, unanswered")
+                    .isInstanceOf(IOException.class).isNotInstanceOf(SocketTimeoutException.class);
         } finally {
             server.close();
         }

@@ -6,6 +6,13 @@ import dev.serverlab.api.conformance.ConformanceSuite;
 
 /** The shared contract with CPU work offloaded to a pool and connections spread over two loops. */
 class NioOffloadConformanceTest extends ConformanceSuite {
+
+    /** The same codec as the engine's main conformance class: the byte-level cases run there, a smoke subset here. */
+    @Override
+    protected boolean variant() {
+        return true;
+    }
+
     @Override
     protected ServerEngine engine() {
         return new NioEngine();

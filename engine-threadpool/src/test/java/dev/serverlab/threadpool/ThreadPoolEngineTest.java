@@ -5,8 +5,8 @@ import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Engines;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
-import dev.serverlab.api.conformance.TestHttp.Answer;
-import dev.serverlab.api.conformance.TestHttp.Connection;
+import dev.serverlab.api.conformance.RawHttp.Reply;
+import dev.serverlab.api.conformance.RawHttp;
 import dev.serverlab.api.conformance.ThreadShellSuite;
 import dev.serverlab.api.server.Gil;
 import dev.serverlab.api.server.ThreadServer;
@@ -19,9 +19,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import static dev.serverlab.api.conformance.TestHttp.inBackground;
-import static dev.serverlab.api.conformance.TestHttp.maxInService;
-import static dev.serverlab.api.conformance.TestHttp.spanMicros;
+import static dev.serverlab.api.conformance.Clients.inBackground;
+import static dev.serverlab.api.conformance.Clients.maxInService;
+import static dev.serverlab.api.conformance.Clients.spanMicros;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -46,11 +46,11 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
     @Test
     void tenSleepsOnFourThreadsTakeThreeRounds() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withWorkers(4));
-        List<Answer> answers = sentTogether(server.port(), 10, "/sleep/300");
+        List<Reply> answers = sentTogether(server.port(), 10, "/sleep/300");
 
         assertThat(answers).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         assertThat(maxInService(answers)).isEqualTo(4);
-        assertThat(answers.stream().map(Answer::servedBy).distinct()).hasSize(4);
+        assertThat(answers.stream().map(Reply::servedBy).distinct()).hasSize(4);
         // Each thread serves one connection at a time: three rounds of 300 ms at least, end to end.
         assertThat(spanMicros(answers)).isGreaterThanOrEqualTo(3 * 300_000);
         // The six that found every thread busy waited in the pool's queue, and their timing shows it.
@@ -61,13 +61,13 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
     void withoutTheGilFourFibsWaitForNothing() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withWorkers(4));
         String path = "/fib/" + calibrate(server.port());
-        List<Answer> together = sentTogether(server.port(), 4, path);
+        List<Reply> together = sentTogether(server.port(), 4, path);
         // Four free platform threads: each fib starts as soon as it is accepted, on its own thread, and
         // computes beside the others (the OS shares the cores among them); no lock, no turn to wait for.
         assertThat(server.cpu()).isNotInstanceOf(Gil.class);
-        assertThat(together.stream().map(Answer::servedBy).distinct()).hasSize(4);
+        assertThat(together.stream().map(Reply::servedBy).distinct()).hasSize(4);
         // Waiting in the queue would show as a start right after another request's finish.
-        for (Answer a : together) {
+        for (Reply a : together) {
             assertThat(together).as(describe(together)).noneSatisfy(b -> assertThat(b.finishedMicros())
                     .isBetween(a.acceptedMicros(), a.startedMicros()));
         }
@@ -76,17 +76,17 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
     @Test
     void theWorkersOptionSetsThePoolSize() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withWorkers(2));
-        List<Answer> answers = sentTogether(server.port(), 4, "/sleep/200");
+        List<Reply> answers = sentTogether(server.port(), 4, "/sleep/200");
         assertThat(maxInService(answers)).isEqualTo(2);
-        assertThat(answers.stream().map(Answer::servedBy).distinct()).hasSize(2);
+        assertThat(answers.stream().map(Reply::servedBy).distinct()).hasSize(2);
         assertThat(server.details()).contains("threads=2");
     }
 
     @Test
     void aThreadServesOneConnectionAtATime() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withWorkers(2));
-        List<Answer> answers = sentTogether(server.port(), 6, "/sleep/100");
-        Map<String, List<Answer>> byThread = answers.stream().collect(Collectors.groupingBy(Answer::servedBy));
+        List<Reply> answers = sentTogether(server.port(), 6, "/sleep/100");
+        Map<String, List<Reply>> byThread = answers.stream().collect(Collectors.groupingBy(Reply::servedBy));
         assertThat(byThread).hasSize(2);
         byThread.values().forEach(served -> assertThat(maxInService(served)).isEqualTo(1));
     }
@@ -94,13 +94,13 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
     @Test
     void closeServesTheQueuedConnectionsAndEndsEveryThread() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withWorkers(2));
-        Future<List<Answer>> answers = inBackground(server.port(), 5, "/sleep/400");
+        Future<List<Reply>> answers = inBackground(server.port(), 5, "/sleep/400");
         awaitValue(server::openConnections, 5);
         awaitValue(server::waiting, 3);   // two in service, three queued
 
         server.close();
 
-        List<Answer> served = answers.get(30, TimeUnit.SECONDS);
+        List<Reply> served = answers.get(30, TimeUnit.SECONDS);
         assertThat(served).hasSize(5).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         assertThat(served.stream().filter(a -> a.queuedMicros() >= 300_000).count()).as("the queue was served").isEqualTo(3);
         assertThat(liveThreadsNamed("threadpool-")).isEmpty();
@@ -109,17 +109,17 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
     @Test
     void closeFreesAThreadHeldByAnIdleKeptConnectionToServeTheQueue() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withWorkers(1));
-        try (Connection idle = Connection.open(server.port())) {
-            idle.send("/", true);
+        try (RawHttp idle = RawHttp.connect(server.port())) {
+            idle.send(RawHttp.request("/"));
             assertThat(idle.read().status()).isEqualTo(200);
             // The only thread now waits for this connection's next request; the next client queues.
-            Future<List<Answer>> queued = inBackground(server.port(), 1, "/sleep/10");
+            Future<List<Reply>> queued = inBackground(server.port(), 1, "/sleep/10");
             awaitValue(server::waiting, 1);
 
             server.close();
 
             assertThat(queued.get(30, TimeUnit.SECONDS).get(0).status()).isEqualTo(200);
-            assertThat(idle.closedByServerWithin(Duration.ofSeconds(20))).as("well before the 30 s idle timeout").isTrue();
+            assertThat(idle.timeout(20_000).closedByServer()).as("well before the 30 s idle timeout").isTrue();
         }
         assertThat(liveThreadsNamed("threadpool-")).isEmpty();
     }

@@ -11,6 +11,12 @@ import java.util.Map;
 @ExtendWith(VertxKnownDifferences.class)
 class VertxOffloadConformanceTest extends ConformanceSuite {
 
+    /** The same codec as the engine's main conformance class: the byte-level cases run there, a smoke subset here. */
+    @Override
+    protected boolean variant() {
+        return true;
+    }
+
     @Override
     protected ServerEngine engine() {
         return new VertxEngine();

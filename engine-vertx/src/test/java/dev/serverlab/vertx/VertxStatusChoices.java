@@ -3,18 +3,28 @@ package dev.serverlab.vertx;
 import java.util.Map;
 
 /**
- * Where Vert.x answers a kit case with another status of the same class than the shared codec: case name
- * (from the kit's {@code HostileInputCases}) to the status Vert.x sends. The README's table lists the same.
+ * Where Vert.x answers a kit case otherwise than the shared codec, as RFC 9110/9112 allow it to: case name
+ * (from the kit's {@code HostileInputCases}) to the status Vert.x sends. LIMITS.md's table lists the same, and
+ * the kit checks that it does.
  */
 final class VertxStatusChoices {
 
-    /**
-     * Vert.x answers any version other than HTTP/1.0 and HTTP/1.1 itself, with a bare {@code 501} and a
-     * close, before a request handler runs (the shared codec says 505).
-     */
     static final Map<String, Integer> CHOICES = Map.of(
+            // Vert.x answers any version other than HTTP/1.0 and HTTP/1.1 itself, with a bare 501 and a close,
+            // before a request handler runs (the shared codec says 505).
             "unsupported version", 501,
-            "HTTP/2 preface", 501);
+            "HTTP/2 preface", 501,
+            // Netty's decoder joins a folded line to the value before it (RFC 9112 §5.2 allows it).
+            "obs-fold", 200,
+            // Netty's decoder splits the request line on any run of whitespace (RFC 9112 §3 allows it).
+            "two spaces in the request line", 200,
+            "tab as separator", 200,
+            // Netty refuses any repeated Content-Length, even with equal values (RFC 9110 §8.6 allows it);
+            // Vert.x has no option to change that.
+            "repeated equal Content-Length", 400,
+            // Netty's strict line parsing refuses a lone LF (RFC 9112 §2.2: recognising it is a MAY); Vert.x
+            // has no option, Netty only a JVM-wide property.
+            "bare LF line ends", 400);
 
     private VertxStatusChoices() {
     }

@@ -5,7 +5,7 @@ import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Engines;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
-import dev.serverlab.api.conformance.TestHttp.Answer;
+import dev.serverlab.api.conformance.RawHttp.Reply;
 import dev.serverlab.api.conformance.ThreadShellSuite;
 import dev.serverlab.api.server.ThreadServer;
 import org.junit.jupiter.api.Test;
@@ -14,8 +14,8 @@ import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import static dev.serverlab.api.conformance.TestHttp.inBackground;
-import static dev.serverlab.api.conformance.TestHttp.maxInService;
+import static dev.serverlab.api.conformance.Clients.inBackground;
+import static dev.serverlab.api.conformance.Clients.maxInService;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -47,18 +47,18 @@ class VirtualThreadEngineTest extends ThreadShellSuite {
     @Test
     void tenSleepsOverlapOnTenVirtualThreads() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral());
-        List<Answer> answers = sentTogether(server.port(), 10, "/sleep/300");
+        List<Reply> answers = sentTogether(server.port(), 10, "/sleep/300");
 
         assertThat(answers).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         assertThat(maxInService(answers)).as("all ten in service at once: one round").isEqualTo(10);
-        assertThat(answers.stream().map(Answer::servedBy).distinct()).hasSize(10);
+        assertThat(answers.stream().map(Reply::servedBy).distinct()).hasSize(10);
     }
 
     @Test
     void cpuBoundRequestsRunCoresAtATimeEachToCompletion() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral());
         String path = "/fib/" + (calibrate(server.port()) + 2);   // long enough that clients arriving late still overlap
-        List<Answer> answers = sentTogether(server.port(), 2 * CORES, path);
+        List<Reply> answers = sentTogether(server.port(), 2 * CORES, path);
         // A virtual thread keeps its carrier until its fib is done: never more in service than carriers.
         assertThat(maxInService(answers)).as(describe(answers)).isLessThanOrEqualTo(CORES);
         if (CORES >= 2) assertThat(maxInService(answers)).as(describe(answers)).isGreaterThanOrEqualTo(2);
@@ -68,10 +68,10 @@ class VirtualThreadEngineTest extends ThreadShellSuite {
     void closeServesAConnectionWhoseThreadWaitsForACarrier() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral());
         String path = "/fib/" + (calibrate(server.port()) + 2);   // about half a second or more
-        Future<List<Answer>> fibs = inBackground(server.port(), CORES, path);
+        Future<List<Reply>> fibs = inBackground(server.port(), CORES, path);
         awaitValue(server::openConnections, CORES);
         Thread.sleep(50);   // let the fibs take every carrier
-        Future<List<Answer>> hello = inBackground(server.port(), 1, "/");
+        Future<List<Reply>> hello = inBackground(server.port(), 1, "/");
         awaitValue(server::openConnections, CORES + 1);
 
         server.close();

@@ -1,11 +1,11 @@
 package dev.serverlab.virtual;
 
-import dev.serverlab.api.conformance.TestHttp;
+import dev.serverlab.api.conformance.Clients;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
-import dev.serverlab.api.conformance.TestHttp.Answer;
-import dev.serverlab.api.conformance.TestHttp.Connection;
+import dev.serverlab.api.conformance.RawHttp.Reply;
+import dev.serverlab.api.conformance.RawHttp;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
@@ -81,20 +81,20 @@ class VirtualThreadPinningTest {
 
     /** Concurrent sleeps, fibs taking turns on the GIL, and kept-alive connections mixing both. */
     private static void serveTheMix(int port) throws Exception {
-        List<Callable<Answer>> calls = new ArrayList<>();
-        for (int i = 0; i < 8; i++) calls.add(() -> TestHttp.get(port, "/sleep/200"));
-        for (int i = 0; i < 4; i++) calls.add(() -> TestHttp.get(port, "/fib/27"));
+        List<Callable<Reply>> calls = new ArrayList<>();
+        for (int i = 0; i < 8; i++) calls.add(() -> Clients.get(port, "/sleep/200"));
+        for (int i = 0; i < 4; i++) calls.add(() -> Clients.get(port, "/fib/27"));
         for (int i = 0; i < 2; i++) {
             calls.add(() -> {
-                try (Connection c = Connection.open(port)) {
-                    c.send("/sleep/50", true);
+                try (RawHttp c = RawHttp.connect(port)) {
+                    c.send(RawHttp.request("/sleep/50"));
                     c.read();
-                    c.send("/fib/20", true);
+                    c.send(RawHttp.request("/fib/20"));
                     return c.read();
                 }
             });
         }
-        assertThat(TestHttp.all(calls)).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
+        assertThat(Clients.all(calls)).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
     }
 
     private static boolean mentions(RecordedEvent event, String className) {

@@ -70,6 +70,28 @@ public abstract class ConcurrencyShapes {
         }
     }
 
+    /**
+     * One client pipelines a thousand requests in one write: the loop decodes many per read, and a wait among
+     * them makes the rest queue behind it; every answer still comes, in order.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aThousandPipelinedRequestsGetAThousandAnswersInOrder() throws Exception {
+        StringBuilder requests = new StringBuilder();
+        for (int i = 0; i < 1000; i++) requests.append(RawHttp.request(i % 100 == 50 ? "/sleep/20" : "/fib/" + i % 25));
+        try (RunningServer server = engine().start(EngineConfig.ephemeral(), new ShapeApplication());
+             RawHttp http = RawHttp.connect(server.port())) {
+            http.send(requests.toString());
+            for (int i = 0; i < 1000; i++) {
+                assertThat(http.read().text()).as("answer %d", i).isEqualTo(i % 100 == 50 ? "20\n" : fib(i % 25) + "\n");
+            }
+        }
+    }
+
+    private static long fib(int n) {
+        return n < 2 ? n : fib(n - 1) + fib(n - 2);
+    }
+
     /** {@code n} clients, each on its own connection, released together; their answers in client order. */
     public static List<RawHttp.Reply> concurrently(int port, int n, String path) throws Exception {
         CountDownLatch connected = new CountDownLatch(n);

@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -252,12 +253,10 @@ public abstract class ConformanceSuite extends ClientFaultCases {
         assertThat(reply.status()).isEqualTo(200);
     }
 
+    /** Used as one length (the shared codec), or refused with 400 where the engine chose so (RFC 9110 §8.6). */
     @Test
-    void equalRepeatedContentLengthsAreAccepted() throws IOException {
-        RawHttp.Reply reply = RawHttp.exchange(address(),
-                "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-        assertThat(reply.status()).isEqualTo(200);
-        assertThat(reply.text()).isEqualTo("ok");
+    void equalRepeatedContentLengthsAreAcceptedOrRefusedAsChosen() throws IOException {
+        assertAcceptedOrRefused(RfcChoices.EQUAL_CONTENT_LENGTHS, "ok");
     }
 
     /** A refusal is an answer like any other: reason phrase, timing headers, then the close. */
@@ -278,11 +277,22 @@ public abstract class ConformanceSuite extends ClientFaultCases {
         assertThat(RawHttp.get(address(), "/nowhere").reason()).isEqualTo("Not Found");
     }
 
+    /** Recognised as line ends (the shared codec), or refused with 400 where the engine chose so (RFC 9112 §2.2). */
     @Test
-    void bareLfLineEndingsAreAccepted() throws IOException {
-        RawHttp.Reply reply = RawHttp.exchange(address(), "GET /fib/5 HTTP/1.1\nHost: t\nConnection: close\n\n");
-        assertThat(reply.status()).isEqualTo(200);
-        assertThat(reply.text()).isEqualTo("5\n");
+    void bareLfLineEndingsAreAcceptedOrRefusedAsChosen() throws IOException {
+        assertAcceptedOrRefused(RfcChoices.BARE_LF, "5\n");
+    }
+
+    private void assertAcceptedOrRefused(String name, String body) throws IOException {
+        String request = RfcChoices.MAY_REFUSE.get(name);
+        if (expectedStatus(name, 200) == 400) {
+            assertRefused(address(), name, request, 400);
+        } else {
+            RawHttp.Reply reply = RawHttp.exchange(address(), request);
+            assertThat(reply.status()).as(name).isEqualTo(200);
+            assertThat(reply.text()).as(name).isEqualTo(body);
+        }
+        assertStillServing(address(), name);
     }
 
     // ---- where it listens ---------------------------------------------------------------------------
@@ -395,13 +405,12 @@ public abstract class ConformanceSuite extends ClientFaultCases {
 
     @Test
     void closeClosesIdleKeepAliveConnectionsAtOnce() throws Exception {
-        RunningServer own = startOwn(config().limits(), Application.experiment());
+        // A drain timeout far past the test's own timeout: a close() that an idle connection held until the
+        // drain timeout would fail the test, with no clock read on this side.
+        RunningServer own = startOwn(config().limits().withDrainTimeout(Duration.ofMinutes(10)), Application.experiment());
         try (RawHttp http = new RawHttp(loopback(own), 15_000)) {
             assertThat(http.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n").read().status()).isEqualTo(200);
-            long start = System.nanoTime();
             own.close();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("an idle connection does not hold close() for the drain timeout")
-                    .isLessThan(config().limits().drainTimeout().dividedBy(2));
             assertThat(http.closedByServer()).as("the idle connection is closed").isTrue();
         } finally {
             own.close();
@@ -417,11 +426,11 @@ public abstract class ConformanceSuite extends ClientFaultCases {
         try (RawHttp http = new RawHttp(loopback(own), 15_000)) {
             http.send(quickThen("/sleep/20000"));
             assertThat(http.read().text()).as("the quick request").isEqualTo("1\n");
-            long start = System.nanoTime();
             own.close();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("close() returns after the drain timeout")
-                    .isLessThan(limits.drainTimeout().plusSeconds(5));
-            assertThatThrownBy(http::read).as("the request cut off has no answer").isInstanceOf(IOException.class);
+            // A close() that waited for the 20 s sleep would have let its answer through; a connection left open
+            // unanswered would end in a read timeout. Only a close at the drain timeout gives end of stream.
+            assertThatThrownBy(http::read).as("the request cut off has no answer")
+                    .isInstanceOf(IOException.class).isNotInstanceOf(SocketTimeoutException.class);
         } finally {
             own.close();
         }

@@ -59,7 +59,36 @@ public final class RawHttp implements Closeable {
         }
 
         public long micros(String name) {
-            return Long.parseLong(header(name));
+            String value = header(name);
+            if (value == null) throw new AssertionError("no " + name + " header in a " + status + " answer");
+            return Long.parseLong(value);
+        }
+
+        // The server's own evidence of when it handled this request, in microseconds on the shared clock.
+
+        public long acceptedMicros() {
+            return micros("X-Accepted-At");
+        }
+
+        public long startedMicros() {
+            return micros("X-Started-At");
+        }
+
+        public long finishedMicros() {
+            return micros("X-Finished-At");
+        }
+
+        public long serviceMicros() {
+            return finishedMicros() - startedMicros();
+        }
+
+        public long queuedMicros() {
+            return startedMicros() - acceptedMicros();
+        }
+
+        /** {@code pid/thread} of what served the request. */
+        public String servedBy() {
+            return header("X-Served-By");
         }
     }
 
@@ -95,12 +124,17 @@ public final class RawHttp implements Closeable {
 
     /** A GET on a fresh connection. */
     public static Reply get(InetSocketAddress address, String path) throws IOException {
-        return exchange(address, "GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+        return exchange(address, lastRequest(path));
     }
 
     /** The text of a keep-alive GET for {@code path}. */
     public static String request(String path) {
         return "GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n";
+    }
+
+    /** The text of a GET for {@code path} that asks the server to close the connection after answering. */
+    public static String lastRequest(String path) {
+        return "GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n";
     }
 
     public RawHttp send(String text) throws IOException {

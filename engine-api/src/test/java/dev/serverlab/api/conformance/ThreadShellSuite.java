@@ -4,8 +4,7 @@ import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
-import dev.serverlab.api.conformance.TestHttp.Answer;
-import dev.serverlab.api.conformance.TestHttp.Connection;
+import dev.serverlab.api.conformance.RawHttp.Reply;
 import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.Gil;
 import dev.serverlab.api.server.ThreadServer;
@@ -20,10 +19,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 
-import static dev.serverlab.api.conformance.TestHttp.get;
-import static dev.serverlab.api.conformance.TestHttp.inBackground;
-import static dev.serverlab.api.conformance.TestHttp.maxInService;
-import static dev.serverlab.api.conformance.TestHttp.spanMicros;
+import static dev.serverlab.api.conformance.Clients.get;
+import static dev.serverlab.api.conformance.Clients.inBackground;
+import static dev.serverlab.api.conformance.Clients.maxInService;
+import static dev.serverlab.api.conformance.Clients.spanMicros;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -58,11 +57,11 @@ public abstract class ThreadShellSuite {
     @Test
     void servesTheExperimentOnItsThreads() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral());
-        Answer hello = get(server.port(), "/");
+        Reply hello = get(server.port(), "/");
         assertThat(hello.status()).isEqualTo(200);
-        assertThat(hello.body()).isEqualTo("Hello, World!\n");
+        assertThat(hello.text()).isEqualTo("Hello, World!\n");
         assertThat(hello.servedBy()).matches(Timing.pid() + "/" + servingThread());
-        assertThat(get(server.port(), "/fib/10").body()).isEqualTo("55\n");
+        assertThat(get(server.port(), "/fib/10").text()).isEqualTo("55\n");
         assertThat(get(server.port(), "/nope").status()).isEqualTo(404);
         assertThat(get(server.port(), "/fib/x").status()).isEqualTo(400);
         assertThat(server.details()).contains("no gil");
@@ -72,12 +71,12 @@ public abstract class ThreadShellSuite {
     @Test
     void aKeptConnectionStaysOnOneThread() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral());
-        try (Connection c = Connection.open(server.port())) {
-            c.send("/", true);
-            Answer first = c.read();
-            c.send("/fib/5", true);
-            Answer second = c.read();
-            assertThat(second.body()).isEqualTo("5\n");
+        try (RawHttp c = RawHttp.connect(server.port())) {
+            c.send(RawHttp.request("/"));
+            Reply first = c.read();
+            c.send(RawHttp.request("/fib/5"));
+            Reply second = c.read();
+            assertThat(second.text()).isEqualTo("5\n");
             assertThat(second.servedBy()).isEqualTo(first.servedBy());
         }
     }
@@ -95,7 +94,7 @@ public abstract class ThreadShellSuite {
         long switchesBefore = gil.switches();
         long heldBefore = gil.held().toNanos();
 
-        List<Answer> together = sentTogether(server.port(), 4, path);
+        List<Reply> together = sentTogether(server.port(), 4, path);
 
         String seen = describe(together) + String.format(", %d hand-overs, held %d ms", gil.switches() - switchesBefore,
                 (gil.held().toNanos() - heldBefore) / 1_000_000);
@@ -113,7 +112,7 @@ public abstract class ThreadShellSuite {
         ThreadServer server = startWithGil();
         Gil gil = (Gil) server.cpu();
         long before = gil.acquisitions();
-        List<Answer> answers = sentTogether(server.port(), 4, "/sleep/300");
+        List<Reply> answers = sentTogether(server.port(), 4, "/sleep/300");
         assertThat(answers).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         // A sleep holds no lock, as time.sleep releases Python's: four sleeps are in service at once.
         assertThat(maxInService(answers)).isEqualTo(4);
@@ -124,15 +123,15 @@ public abstract class ThreadShellSuite {
     @Test
     void withTheGilTheAnswersAreTheSame() throws Exception {
         ThreadServer server = startWithGil();
-        assertThat(get(server.port(), "/").body()).isEqualTo("Hello, World!\n");
-        assertThat(get(server.port(), "/fib/10").body()).isEqualTo("55\n");
+        assertThat(get(server.port(), "/").text()).isEqualTo("Hello, World!\n");
+        assertThat(get(server.port(), "/fib/10").text()).isEqualTo("55\n");
         assertThat(get(server.port(), "/sleep/1").status()).isEqualTo(200);
         assertThat(get(server.port(), "/nope").status()).isEqualTo(404);
         assertThat(get(server.port(), "/fib/x").status()).isEqualTo(400);
-        try (Connection c = Connection.open(server.port())) {
-            c.send("/fib/20", true);
-            assertThat(c.read().body()).isEqualTo("6765\n");
-            c.send("/", true);
+        try (RawHttp c = RawHttp.connect(server.port())) {
+            c.send(RawHttp.request("/fib/20"));
+            assertThat(c.read().text()).isEqualTo("6765\n");
+            c.send(RawHttp.request("/"));
             assertThat(c.read().status()).isEqualTo(200);
         }
     }
@@ -141,14 +140,14 @@ public abstract class ThreadShellSuite {
     void theGilShowsInTheDetails() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral().withOption("gil", "true").withOption("switch-interval", "2ms"));
         assertThat(server.details()).contains("gil switch-interval=2ms");
-        assertThat(get(server.port(), "/fib/20").body()).isEqualTo("6765\n");
+        assertThat(get(server.port(), "/fib/20").text()).isEqualTo("6765\n");
         assertThat(((Gil) server.cpu()).acquisitions()).isPositive();
     }
 
     @Test
     void closeLetsInFlightRequestsFinishAndEndsEveryThread() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral());
-        Future<List<Answer>> answers = inBackground(server.port(), 4, "/sleep/400");
+        Future<List<Reply>> answers = inBackground(server.port(), 4, "/sleep/400");
         awaitValue(server::openConnections, 4);
 
         server.close();
@@ -162,17 +161,17 @@ public abstract class ThreadShellSuite {
     void closeLetsRequestsTakingTurnsForTheGilFinish() throws Exception {
         ThreadServer server = startWithGil();
         String path = "/fib/" + calibrate(server.port());
-        List<Connection> clients = new ArrayList<>();
+        List<RawHttp> clients = new ArrayList<>();
         try {
-            for (int i = 0; i < 4; i++) clients.add(Connection.open(server.port()));
-            for (Connection c : clients) c.send(path, false);
+            for (int i = 0; i < 4; i++) clients.add(RawHttp.connect(server.port()));
+            for (RawHttp c : clients) c.send(RawHttp.lastRequest(path));
             awaitValue(server::openConnections, 4);   // four turns of 100 ms or more: all still open
 
             server.close();
 
-            for (Connection c : clients) assertThat(c.read().status()).isEqualTo(200);
+            for (RawHttp c : clients) assertThat(c.read().status()).isEqualTo(200);
         } finally {
-            for (Connection c : clients) c.close();
+            for (RawHttp c : clients) c.close();
         }
         assertThat(server.threadsTerminated()).isTrue();
     }
@@ -180,12 +179,12 @@ public abstract class ThreadShellSuite {
     @Test
     void closeEndsIdleKeptConnectionsWithoutWaitingForTheIdleTimeout() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral());
-        try (Connection idle = Connection.open(server.port())) {
-            idle.send("/", true);
+        try (RawHttp idle = RawHttp.connect(server.port())) {
+            idle.send(RawHttp.request("/"));
             assertThat(idle.read().status()).isEqualTo(200);
             server.close();   // returns once every thread has ended, which the idle connection held
             assertThat(server.threadsTerminated()).isTrue();
-            assertThat(idle.closedByServerWithin(Duration.ofSeconds(20))).as("well before the 30 s idle timeout").isTrue();
+            assertThat(idle.timeout(20_000).closedByServer()).as("well before the 30 s idle timeout").isTrue();
         }
     }
 
@@ -193,20 +192,20 @@ public abstract class ThreadShellSuite {
     void connectionsBeyondMaxConnectionsWaitInTheBacklog() throws Exception {
         EngineConfig config = EngineConfig.ephemeral().withLimits(EngineConfig.ephemeral().limits().withMaxConnections(2));
         ThreadServer server = start(config);
-        Connection first = Connection.open(server.port());
-        try (Connection second = Connection.open(server.port())) {
-            first.send("/", true);
+        RawHttp first = RawHttp.connect(server.port());
+        try (RawHttp second = RawHttp.connect(server.port())) {
+            first.send(RawHttp.request("/"));
             assertThat(first.read().status()).isEqualTo(200);
-            second.send("/", true);
+            second.send(RawHttp.request("/"));
             assertThat(second.read().status()).isEqualTo(200);
-            try (Connection third = Connection.open(server.port())) {
-                third.send("/", false);
+            try (RawHttp third = RawHttp.connect(server.port())) {
+                third.send(RawHttp.lastRequest("/"));
                 Thread.sleep(300);
                 assertThat(server.openConnections()).as("the third is not accepted yet").isEqualTo(2);
 
                 long releasedAt = Timing.nowMicros();
                 first.close();
-                Answer answer = third.read();
+                Reply answer = third.read();
                 assertThat(answer.status()).isEqualTo(200);
                 assertThat(answer.acceptedMicros()).as("accepted only once a connection closed").isGreaterThanOrEqualTo(releasedAt);
             }
@@ -220,16 +219,16 @@ public abstract class ThreadShellSuite {
      * is opened first, then each request is sent from this one thread (microseconds apart), then the answers
      * are read in turn.
      */
-    public static List<Answer> sentTogether(int port, int n, String path) throws IOException {
-        List<Connection> connections = new ArrayList<>();
+    public static List<Reply> sentTogether(int port, int n, String path) throws IOException {
+        List<RawHttp> connections = new ArrayList<>();
         try {
-            for (int i = 0; i < n; i++) connections.add(Connection.open(port));
-            for (Connection c : connections) c.send(path, false);
-            List<Answer> answers = new ArrayList<>();
-            for (Connection c : connections) answers.add(c.read());
+            for (int i = 0; i < n; i++) connections.add(RawHttp.connect(port));
+            for (RawHttp c : connections) c.send(RawHttp.lastRequest(path));
+            List<Reply> answers = new ArrayList<>();
+            for (RawHttp c : connections) answers.add(c.read());
             return answers;
         } finally {
-            for (Connection c : connections) c.close();
+            for (RawHttp c : connections) c.close();
         }
     }
 
@@ -241,7 +240,7 @@ public abstract class ThreadShellSuite {
         return n;
     }
 
-    public static String describe(List<Answer> answers) {
+    public static String describe(List<Reply> answers) {
         return String.format("%d in service at once, span %d ms, each %s ms", maxInService(answers), spanMicros(answers) / 1000,
                 answers.stream().map(a -> Long.toString(a.serviceMicros() / 1000)).toList());
     }
