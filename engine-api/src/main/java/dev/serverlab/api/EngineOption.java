@@ -1,16 +1,28 @@
 package dev.serverlab.api;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
- * A model-specific option an engine accepts, such as {@code gil} or {@code offload}.
+ * A model-specific option an engine accepts, such as {@code gil}, {@code offload} or {@code accept}.
  *
  * @param name        the option's name; the command line spells it {@code --name}
  * @param kind        how its value is written
  * @param description one line for {@code --help} and {@code ./lab engines}
+ * @param choices     the words a {@link Kind#CHOICE} takes, in the order help lists them; empty for the other kinds
  */
-public record EngineOption(String name, Kind kind, String description) {
+public record EngineOption(String name, Kind kind, String description, List<String> choices) {
+
+    /** An option of any kind but {@link Kind#CHOICE}, which needs its words: see {@link #choice}. */
+    public EngineOption(String name, Kind kind, String description) {
+        this(name, kind, description, List.of());
+    }
+
+    /** An option that takes one of {@code choices}, such as {@code --accept shared|reuseport}. */
+    public static EngineOption choice(String name, String description, String... choices) {
+        return new EngineOption(name, Kind.CHOICE, description, List.of(choices));
+    }
 
     /** The standard option for engines that honour {@link EngineConfig#workers()}. */
     public static EngineOption workers(String description) {
@@ -25,12 +37,24 @@ public record EngineOption(String name, Kind kind, String description) {
         /** A whole number of at least 1. */
         COUNT,
         /** A duration such as {@code 5ms}, {@code 250us} or {@code 2s}; a bare number means milliseconds. */
-        DURATION
+        DURATION,
+        /** One word of {@link EngineOption#choices()}, such as {@code shared} or {@code reuseport}. */
+        CHOICE
     }
 
     public EngineOption {
         if (name == null || !name.matches("[a-z][a-z0-9-]*")) {
             throw new IllegalArgumentException("option names are lower-case words with dashes: " + name);
+        }
+        choices = choices == null ? List.of() : List.copyOf(choices);
+        if (kind == Kind.CHOICE && choices.size() < 2) {
+            throw new IllegalArgumentException("--" + name + " is a choice: give it at least two words, not " + choices);
+        }
+        if (kind != Kind.CHOICE && !choices.isEmpty()) {
+            throw new IllegalArgumentException("--" + name + " is a " + kind + ", which takes no list of words");
+        }
+        for (String word : choices) {
+            if (!word.matches("[a-z][a-z0-9-]*")) throw new IllegalArgumentException("choices are lower-case words with dashes: " + word);
         }
     }
 
@@ -44,6 +68,11 @@ public record EngineOption(String name, Kind kind, String description) {
             }
             case COUNT -> Integer.toString(parseCount(name, value));
             case DURATION -> parseDuration(name, value).toNanos() + "ns";
+            case CHOICE -> {
+                String word = value == null ? "" : value.trim().toLowerCase(Locale.ROOT);
+                if (choices.contains(word)) yield word;
+                throw new ConfigException("--" + name + " takes one of " + String.join(", ", choices) + ", not '" + value + "'");
+            }
         };
     }
 

@@ -37,7 +37,7 @@ import java.util.List;
  * ({@link Supervisor}) and stops processes. CPU work runs in N processes at once, as many at a time as
  * there are cores; a worker's sleep blocks its only thread.
  *
- * <p>{@code --reuseport} (and the fallback where the shared socket cannot be made, such as a JDK 21
+ * <p>{@code --accept reuseport} (and the fallback where the shared socket cannot be made, such as a JDK 21
  * runtime): each worker binds its own SO_REUSEPORT socket, and the kernel hashes each new connection to
  * one worker's queue regardless of load, so a connection can wait behind a busy worker while another is
  * idle. The application must be re-creatable in each worker: see {@link ApplicationRecipe}.
@@ -49,6 +49,10 @@ public final class PreforkEngine implements ServerEngine {
     static final int DEFAULT_WORKERS = 4;
     /** Each worker is a JVM of its own (tens of MiB, a second to start): more is a mistake, not a setting. */
     static final int MAX_WORKERS = 64;
+    static final String ACCEPT = "accept";
+    /** One listening socket, one accept queue, inherited by every worker: the default where it can be made. */
+    static final String SHARED = "shared";
+    /** A socket per worker, bound with SO_REUSEPORT: a queue per worker, picked by a hash of the connection. */
     static final String REUSEPORT = "reuseport";
 
     private final Supervision supervision;
@@ -77,8 +81,9 @@ public final class PreforkEngine implements ServerEngine {
         return List.of(
                 EngineOption.workers("worker processes, each serving one connection at a time (default "
                         + DEFAULT_WORKERS + ", at most " + MAX_WORKERS + ")"),
-                new EngineOption(REUSEPORT, EngineOption.Kind.FLAG,
-                        "each worker binds its own SO_REUSEPORT socket: a queue per worker, chosen by hash, instead of one shared queue"));
+                EngineOption.choice(ACCEPT, "where workers take connections: shared, one listening socket and one queue for all "
+                        + "(the default where it can be made), or reuseport, a SO_REUSEPORT socket and queue per worker, picked by hash",
+                        SHARED, REUSEPORT));
     }
 
     @Override
@@ -99,9 +104,10 @@ public final class PreforkEngine implements ServerEngine {
     }
 
     private static WorkerListener listener(EngineConfig config) throws IOException {
+        boolean reusePort = config.options().getOrDefault(ACCEPT, SHARED).equals(REUSEPORT);
         String noSharedSocket = SharedSockets.unavailableBecause();
-        if (!config.flag(REUSEPORT) && noSharedSocket == null) return SharedSockets.open(config);
-        if (!config.flag(REUSEPORT)) log.warn("{}: each worker binds its own SO_REUSEPORT socket instead", noSharedSocket);
+        if (!reusePort && noSharedSocket == null) return SharedSockets.open(config);
+        if (!reusePort) log.warn("{}: each worker binds its own SO_REUSEPORT socket instead", noSharedSocket);
         if (!System.getProperty("os.name", "").startsWith("Linux")) {
             // BSD and macOS accept SO_REUSEPORT but hand every connection to one socket: no spreading.
             log.warn("SO_REUSEPORT spreads connections over the workers only on Linux; on {} one worker may get them all",

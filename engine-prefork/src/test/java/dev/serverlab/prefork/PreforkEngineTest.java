@@ -58,7 +58,7 @@ class PreforkEngineTest {
     /**
      * proc.py's one accept queue: with every other worker holding a connection, the next connection goes to
      * the one idle worker, and when a worker lets its connection go, it takes the one waiting. With a queue
-     * per worker (--reuseport) the kernel would hash some of these to a busy worker's queue instead.
+     * per worker (--accept reuseport) the kernel would hash some of these to a busy worker's queue instead.
      */
     @Test
     void anIdleWorkerAlwaysTakesTheNextConnection() throws Exception {
@@ -123,7 +123,7 @@ class PreforkEngineTest {
 
     @Test
     void withReuseportEachWorkerBindsItsOwnSocket() throws Exception {
-        Supervisor server = start(EngineConfig.ephemeral().withWorkers(2).withOption(PreforkEngine.REUSEPORT, "true"),
+        Supervisor server = start(EngineConfig.ephemeral().withWorkers(2).withOption(PreforkEngine.ACCEPT, PreforkEngine.REUSEPORT),
                 Application.experiment());
         assertThat(server.details()).contains("workers=2", "accept=reuseport");
         Set<Long> servedBy = new TreeSet<>();
@@ -199,6 +199,20 @@ class PreforkEngineTest {
     }
 
     @Test
+    void acceptTakesSharedOrReuseportAndNothingElse() {
+        PreforkEngine engine = new PreforkEngine();
+        assertThat(engine.options()).anySatisfy(o -> {
+            assertThat(o.name()).isEqualTo("accept");
+            assertThat(o.choices()).containsExactly("shared", "reuseport");
+        });
+        assertThatThrownBy(() -> engine.start(EngineConfig.ephemeral().withOption(PreforkEngine.ACCEPT, "fork"), Application.experiment()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("--accept takes one of shared, reuseport, not 'fork'");
+        assertThatThrownBy(() -> engine.start(EngineConfig.ephemeral().withOption("reuseport", "true"), Application.experiment()))
+                .as("the old switch is gone, not silently ignored").isInstanceOf(ConfigException.class);
+    }
+
+    @Test
     void reportsAWorkerThatCannotStartWithItsStderr() {
         FailingApp.allowed = true;
         Application app = new FailingApp();
@@ -230,8 +244,8 @@ class PreforkEngineTest {
             EngineConfig config = EngineConfig.ephemeral().withPort(taken.getLocalPort());
             assertThatThrownBy(() -> new PreforkEngine().start(config, Application.experiment()))
                     .as("the shared socket does not set SO_REUSEPORT").isInstanceOf(Listener.PortInUseException.class);
-            assertThatThrownBy(() -> new PreforkEngine().start(config.withOption(PreforkEngine.REUSEPORT, "true"), Application.experiment()))
-                    .as("with --reuseport, the parent asks the port").isInstanceOf(Listener.PortInUseException.class)
+            assertThatThrownBy(() -> new PreforkEngine().start(config.withOption(PreforkEngine.ACCEPT, PreforkEngine.REUSEPORT), Application.experiment()))
+                    .as("with --accept reuseport, the parent asks the port").isInstanceOf(Listener.PortInUseException.class)
                     .hasMessageContaining("already listening");
         }
     }

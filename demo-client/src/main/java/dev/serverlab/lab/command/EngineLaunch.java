@@ -26,6 +26,7 @@ final class EngineLaunch {
         if (selection.switchInterval != null) add(args, "--switch-interval", selection.switchInterval);
         if (selection.offload != null) add(args, "--offload", selection.offload);
         if (selection.loops != null) add(args, "--loops", selection.loops);
+        if (selection.accept != null) add(args, "--accept", selection.accept);
         Integer max = maxConnections != null ? maxConnections : selection.maxConnections;
         if (max != null) add(args, "--max-connections", max);
         if (selection.maxBody != null) add(args, "--max-body", selection.maxBody);

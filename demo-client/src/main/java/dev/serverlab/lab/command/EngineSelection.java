@@ -53,6 +53,10 @@ public final class EngineSelection {
     @Option(names = "--loops", paramLabel = "N", description = "Number of event loops, or Vert.x instances.")
     public Integer loops;
 
+    @Option(names = "--accept", paramLabel = "shared|reuseport", description = "Where prefork's workers take connections: shared, one "
+            + "listening socket and queue for all (default where it can be made), or reuseport, a SO_REUSEPORT socket and queue per worker.")
+    public String accept;
+
     @Option(names = "--access-log", description = "Print each connection accepted and each request served, with pid and thread.")
     public boolean accessLog;
 
@@ -105,6 +109,7 @@ public final class EngineSelection {
         if (switchInterval != null) options.add(new String[] {"switch-interval", switchInterval});
         if (offload != null) options.add(new String[] {"offload", Integer.toString(offload)});
         if (loops != null) options.add(new String[] {"loops", Integer.toString(loops)});
+        if (accept != null) options.add(new String[] {"accept", accept});
         return options;
     }
 

@@ -39,6 +39,7 @@ public final class EnginesCommand implements Callable<Integer> {
             case FLAG -> "";
             case COUNT -> " N";
             case DURATION -> " DURATION";
+            case CHOICE -> " " + String.join("|", o.choices());
         };
     }
 }

@@ -37,8 +37,10 @@ class ServeShutdownTest {
     private record Outcome(RawHttp.Reply reply, IOException error, long atNanos) {
     }
 
+    /** Every engine, or only the one {@code -Dserverlab.only=NAME} names, to run one engine's case many times. */
     static Stream<String> engines() {
-        return Engines.discover().names().stream();
+        String only = System.getProperty("serverlab.only");
+        return Engines.discover().names().stream().filter(n -> only == null || only.equals(n));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -86,7 +88,8 @@ class ServeShutdownTest {
         }
         for (var entry : outcomes.entrySet()) {
             if (entry.getValue().reply() != null) {
-                assertThat(accepted).as("every answered connection appears in the access log").contains(entry.getKey());
+                assertThat(accepted).as("every answered connection appears in the access log; the server said:\n"
+                        + String.join("\n", output)).contains(entry.getKey());
             }
         }
         long longAfterSignal = outcomes.values().stream().filter(o -> o.reply() != null && o.atNanos() > signalled).count();
