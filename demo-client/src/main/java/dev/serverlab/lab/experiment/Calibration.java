@@ -17,7 +17,7 @@ import java.util.List;
  * φ ≈ 1.618 times as long as fib(n), so the search jumps close to the target in a step or two (each probe the
  * quicker of two timings), then takes the n whose time is nearest the target on a log scale, and times it three
  * more times: the median is t. Each variant's ideal uses the time of one fib(n) alone in its own JVM (see
- * {@link CompareCommand}), as JIT and load make the same n cost differently from one JVM to the next.
+ * {@code CompareCommand}), as JIT and load make the same n cost differently from one JVM to the next.
  *
  * @param engine  the engine that was timed
  * @param n       the Fibonacci argument chosen (or given)
