@@ -25,11 +25,6 @@ class NettyLifecycleTest extends EventLoopLifecycleSuite {
     }
 
     @Override
-    protected String name() {
-        return "netty";
-    }
-
-    @Override
     protected String loopThreadPrefix() {
         return "netty-loop-";
     }

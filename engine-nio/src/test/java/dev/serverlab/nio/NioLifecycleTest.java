@@ -40,11 +40,6 @@ class NioLifecycleTest extends EventLoopLifecycleSuite {
     }
 
     @Override
-    protected String name() {
-        return "nio";
-    }
-
-    @Override
     protected String loopThreadPrefix() {
         return "nio-loop-";
     }

@@ -29,11 +29,6 @@ class VertxLifecycleTest extends EventLoopLifecycleSuite {
     }
 
     @Override
-    protected String name() {
-        return "vertx";
-    }
-
-    @Override
     protected String loopThreadPrefix() {
         return "vert.x-eventloop-thread-";
     }

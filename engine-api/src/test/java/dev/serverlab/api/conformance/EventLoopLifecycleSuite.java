@@ -32,9 +32,6 @@ public abstract class EventLoopLifecycleSuite {
 
     protected abstract ServerEngine engine();
 
-    /** The name the engine is registered under. */
-    protected abstract String name();
-
     /** The prefix of its loop threads' names, such as {@code netty-loop-}. */
     protected abstract String loopThreadPrefix();
 
@@ -45,7 +42,7 @@ public abstract class EventLoopLifecycleSuite {
 
     @Test
     void isFoundByNameWithItsOptions() {
-        assertThat(Engines.discover().find(name())).isInstanceOf(engine().getClass());
+        assertThat(Engines.discover().find(engine().name())).isInstanceOf(engine().getClass());
         assertThat(engine().options()).extracting(EngineOption::name).contains("loops", "offload");
     }
 
