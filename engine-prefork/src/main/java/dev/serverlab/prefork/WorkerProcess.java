@@ -96,9 +96,13 @@ final class WorkerProcess {
         }
     }
 
-    /** Asks the worker to drain and exit: SIGTERM, which runs its shutdown hook. */
+    /**
+     * Asks the worker to drain and exit: SIGTERM, which runs its shutdown hook. Through its handle:
+     * {@code Process.destroy()} would also close our ends of its pipes, and what it prints while it drains
+     * would be lost.
+     */
     void requestStop() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     /** Waits until the worker exits, at most until {@code deadline} (a {@link System#nanoTime()}). */
@@ -113,7 +117,7 @@ final class WorkerProcess {
 
     /** Ends the worker now, by its pid, and waits until it is gone. */
     void kill() {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         awaitExit(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     }
 
