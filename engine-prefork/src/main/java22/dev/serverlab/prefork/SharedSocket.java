@@ -31,7 +31,7 @@ import java.nio.ByteOrder;
  * worker finds the socket with {@code System.inheritedChannel()}, the inetd convention. Spawns are
  * serialised, and the parent never accepts on the socket. Linux only (the constants below are Linux's).
  *
- * <p>Loaded by name from {@link SharedSockets}, only on a JDK 22+ runtime: compiled with release 22.
+ * <p>Loaded by name ({@link WorkerListener#shared}), only on a JDK 22+ runtime: compiled with release 22.
  */
 final class SharedSocket implements WorkerListener {
 
@@ -119,11 +119,6 @@ final class SharedSocket implements WorkerListener {
     @Override
     public EngineConfig.Listen workerListen() {
         return EngineConfig.Listen.INHERITED;
-    }
-
-    @Override
-    public String mode() {
-        return "shared";
     }
 
     /** Starts {@code worker} with the listening socket as its standard input, then restores this JVM's own. */
