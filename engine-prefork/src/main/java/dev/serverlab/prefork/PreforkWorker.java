@@ -1,6 +1,5 @@
 package dev.serverlab.prefork;
 
-import dev.serverlab.api.ConfigException;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Engines;
 import dev.serverlab.api.RunningServer;
@@ -49,8 +48,8 @@ public final class PreforkWorker {
             server = Engines.discover().select("blocking").start(spec.config(), spec.application().create());
         } catch (IOException | RuntimeException e) {
             // The parent shows this line to the user with the exit code: a message, not a stack trace.
-            System.err.println("prefork worker cannot start: " + (e instanceof ConfigException || e instanceof IOException
-                    || e instanceof IllegalArgumentException ? e.getMessage() : e.toString()));
+            System.err.println("prefork worker cannot start: "
+                    + (e instanceof IOException || e instanceof IllegalArgumentException ? e.getMessage() : e.toString()));
             System.exit(EXIT_CANNOT_START);
             return;
         }
