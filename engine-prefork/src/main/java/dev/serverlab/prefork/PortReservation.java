@@ -26,15 +26,7 @@ import java.net.StandardSocketOptions;
  * <p>Why never listening: only listening sockets join the kernel's SO_REUSEPORT group. A listening
  * socket in the parent would receive its share of the connections and never accept them.
  */
-final class PortReservation implements WorkerListener {
-
-    private final Socket socket;
-    private final InetSocketAddress address;
-
-    private PortReservation(Socket socket, InetSocketAddress address) {
-        this.socket = socket;
-        this.address = address;
-    }
+record PortReservation(Socket socket, InetSocketAddress address) implements WorkerListener {
 
     /**
      * Reserves {@code config}'s port (a free one for port 0). A fixed port on which a server already
@@ -77,23 +69,8 @@ final class PortReservation implements WorkerListener {
     }
 
     @Override
-    public InetSocketAddress address() {
-        return address;
-    }
-
-    @Override
     public EngineConfig.Listen workerListen() {
         return EngineConfig.Listen.REUSE_PORT;
-    }
-
-    @Override
-    public String mode() {
-        return "reuseport";
-    }
-
-    @Override
-    public Process spawn(ProcessBuilder worker) throws IOException {
-        return worker.start();
     }
 
     @Override

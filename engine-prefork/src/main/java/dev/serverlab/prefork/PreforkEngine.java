@@ -103,10 +103,11 @@ public final class PreforkEngine implements ServerEngine {
         }
     }
 
+    /** The shared socket, unless {@code --accept reuseport} or it cannot be made here (then with a warning). */
     private static WorkerListener listener(EngineConfig config) throws IOException {
         boolean reusePort = config.options().getOrDefault(ACCEPT, SHARED).equals(REUSEPORT);
-        String noSharedSocket = SharedSockets.unavailableBecause();
-        if (!reusePort && noSharedSocket == null) return SharedSockets.open(config);
+        String noSharedSocket = WorkerListener.noSharedSocketBecause();
+        if (!reusePort && noSharedSocket == null) return WorkerListener.shared(config);
         if (!reusePort) log.warn("{}: each worker binds its own SO_REUSEPORT socket instead", noSharedSocket);
         if (!System.getProperty("os.name", "").startsWith("Linux")) {
             // BSD and macOS accept SO_REUSEPORT but hand every connection to one socket: no spreading.

@@ -1,10 +1,13 @@
 package dev.serverlab.prefork;
 
-import dev.serverlab.api.ConfigException;
+import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Engines;
 import dev.serverlab.api.RunningServer;
 
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.time.Duration;
 
 /**
@@ -41,11 +44,12 @@ public final class PreforkWorker {
         RunningServer server;
         try {
             spec = WorkerSpec.parse(args);
+            if (spec.config().listen() == EngineConfig.Listen.INHERITED) keepOutputPastTheListener();
             server = Engines.discover().select("blocking").start(spec.config(), spec.application().create());
         } catch (IOException | RuntimeException e) {
             // The parent shows this line to the user with the exit code: a message, not a stack trace.
-            System.err.println("prefork worker cannot start: " + (e instanceof ConfigException || e instanceof IOException
-                    || e instanceof IllegalArgumentException ? e.getMessage() : e.toString()));
+            System.err.println("prefork worker cannot start: "
+                    + (e instanceof IOException || e instanceof IllegalArgumentException ? e.getMessage() : e.toString()));
             System.exit(EXIT_CANNOT_START);
             return;
         }
@@ -54,6 +58,23 @@ public final class PreforkWorker {
         System.out.flush();
         watchParent(spec.parentPid());
         System.exit(0);
+    }
+
+    /**
+     * Closing the listener inherited as fd 0 makes the JDK point fds 0, 1 and 2 at /dev/null
+     * ({@code InheritedChannel.detachIOStreams}), and the blocking engine closes it first thing at shutdown:
+     * what the worker prints while it drains (its last access-log lines) would be lost. So System.out and
+     * System.err write through descriptors of their own, opened now on the same pipes, which the detach
+     * leaves alone. Linux's {@code /proc}: the shared socket is Linux's only.
+     */
+    private static void keepOutputPastTheListener() throws IOException {
+        System.setOut(reopen(1, System.out));
+        System.setErr(reopen(2, System.err));
+    }
+
+    private static PrintStream reopen(int fd, PrintStream stream) throws IOException {
+        stream.flush();
+        return new PrintStream(new BufferedOutputStream(new FileOutputStream("/proc/self/fd/" + fd, true)), true, stream.charset());
     }
 
     /**

@@ -13,9 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,7 +43,6 @@ final class Supervisor implements RunningServer {
     private final Supervision supervision;
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("prefork-supervisor").factory());
-    private final CountDownLatch closed = new CountDownLatch(1);
     private final AtomicInteger forcedKills = new AtomicInteger();
 
     private final Object lock = new Object();
@@ -54,7 +51,7 @@ final class Supervisor implements RunningServer {
     /** Every worker process ever started, and every replacement scheduled; guarded by {@link #lock}. */
     private final List<Long> spawned = new ArrayList<>();
     private final List<Restart> restartLog = new ArrayList<>();
-    /** Quick deaths and failed starts in a row, per slot; only the restart thread touches it. */
+    /** Quick deaths and failed starts in a row, per slot; guarded by {@link #lock}. */
     private final int[] failures;
     /** Guarded by {@link #lock}. */
     private boolean closing;
@@ -79,10 +76,7 @@ final class Supervisor implements RunningServer {
         try {
             List<WorkerProcess> started = new ArrayList<>();
             for (int index = 1; index <= count; index++) started.add(supervisor.launch(index));
-            long deadline = System.nanoTime() + supervision.startTimeout().toNanos();
-            for (WorkerProcess worker : started) {
-                worker.awaitReady(deadline, supervision.startTimeout());
-            }
+            for (WorkerProcess worker : started) worker.awaitReady(supervision.startTimeout());
             for (WorkerProcess worker : started) supervisor.watch(worker);
             return supervisor;
         } catch (IOException | RuntimeException e) {
@@ -108,33 +102,23 @@ final class Supervisor implements RunningServer {
     }
 
     private void onExit(WorkerProcess worker) {
+        Instant readyAt = worker.readyAt();
+        boolean quick = readyAt == null || Duration.between(readyAt, Instant.now()).compareTo(supervision.stable()) < 0;
         synchronized (lock) {
             if (closing || workers[worker.index() - 1] != worker) return;
         }
-        try {
-            restarts.execute(() -> {
-                int slot = worker.index() - 1;
-                Instant readyAt = worker.readyAt();
-                boolean quick = readyAt == null || Duration.between(readyAt, Instant.now()).compareTo(supervision.stable()) < 0;
-                failures[slot] = quick ? failures[slot] + 1 : 0;
-                log.warn("{} exited with code {}; starting a new one", worker, worker.onExit().join().exitValue());
-                scheduleReplacement(worker.index());
-            });
-        } catch (RejectedExecutionException e) {
-            // close() began after the check above: nothing to replace
-        }
+        log.warn("{} exited with code {}; starting a new one", worker, worker.onExit().join().exitValue());
+        replaceLater(worker.index(), quick);
     }
 
-    private void scheduleReplacement(int index) {
-        Duration delay = supervision.backoff(failures[index - 1]);
-        synchronized (lock) {
+    /** Starts a new process in slot {@code index}: at once, or after a back-off when its last one failed too. */
+    private void replaceLater(int index, boolean failed) {
+        synchronized (lock) {   // close() sets closing under this lock before it shuts the executor down
             if (closing) return;
+            failures[index - 1] = failed ? failures[index - 1] + 1 : 0;
+            Duration delay = supervision.backoff(failures[index - 1]);
             restartLog.add(new Restart(index, failures[index - 1], delay));
-        }
-        try {
             restarts.schedule(() -> replace(index), delay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            // closing: nothing to replace
         }
     }
 
@@ -143,14 +127,13 @@ final class Supervisor implements RunningServer {
         try {
             worker = launch(index);
             if (worker == null) return;
-            worker.awaitReady(System.nanoTime() + supervision.startTimeout().toNanos(), supervision.startTimeout());
+            worker.awaitReady(supervision.startTimeout());
             log.info("{} started in place of the one that exited", worker);
             watch(worker);
         } catch (IOException | RuntimeException e) {
             if (isClosing()) return;
-            failures[index - 1]++;
             log.warn("{} could not start again: {}", worker != null ? worker : "prefork worker " + index, e.getMessage());
-            scheduleReplacement(index);
+            replaceLater(index, true);
         }
     }
 
@@ -196,7 +179,8 @@ final class Supervisor implements RunningServer {
 
     @Override
     public String details() {
-        return "workers=" + workers.length + " accept=" + listener.mode() + " pids="
+        String accept = listener.workerListen() == EngineConfig.Listen.INHERITED ? PreforkEngine.SHARED : PreforkEngine.REUSEPORT;
+        return "workers=" + workers.length + " accept=" + accept + " pids="
                 + workerPids().stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 
@@ -205,17 +189,12 @@ final class Supervisor implements RunningServer {
      * after the drain timeout and the grace period, then releases the socket.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
         List<WorkerProcess> stopping;
-        boolean first;
         synchronized (lock) {
-            first = !closing;
+            if (closing) return;
             closing = true;
             stopping = Arrays.stream(workers).filter(Objects::nonNull).toList();
-        }
-        if (!first) {
-            awaitClosed();
-            return;
         }
         restarts.shutdownNow();
         for (WorkerProcess worker : stopping) worker.requestStop();
@@ -227,21 +206,14 @@ final class Supervisor implements RunningServer {
                 worker.kill();
             }
         }
-        for (WorkerProcess worker : stopping) worker.awaitOutput();
+        // What a worker printed while it drained is still in its pipes: copy it out before returning.
+        long outputDeadline = System.nanoTime() + WorkerProcess.OUTPUT_PATIENCE.toNanos();
+        for (WorkerProcess worker : stopping) worker.awaitOutput(outputDeadline);
         try {
             restarts.awaitTermination(supervision.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         listener.close();
-        closed.countDown();
-    }
-
-    private void awaitClosed() {
-        try {
-            closed.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

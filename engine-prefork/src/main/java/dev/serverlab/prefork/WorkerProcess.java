@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,29 +29,29 @@ import java.util.function.Consumer;
 final class WorkerProcess {
 
     private static final int STDERR_LINES_KEPT = 20;
+    /** How long the copies of a worker's output may take to reach the end of its pipes once it has exited. */
+    static final Duration OUTPUT_PATIENCE = Duration.ofSeconds(5);
 
     private final int index;
     private final int port;
     private final Process process;
+    private final long launchedNanos = System.nanoTime();
     private final CompletableFuture<Instant> ready = new CompletableFuture<>();
     private final Deque<String> stderrTail = new ArrayDeque<>();
-    private final Thread stdoutPump;
-    private final Thread stderrPump;
+    private final List<Thread> pumps;
 
     private WorkerProcess(int index, int port, Process process) {
         this.index = index;
         this.port = port;
         this.process = process;
-        this.stdoutPump = pump("out", process.getInputStream(), this::onStdout);
-        this.stderrPump = pump("err", process.getErrorStream(), this::onStderr);
+        this.pumps = List.of(pump("out", process.getInputStream(), this::onStdout), pump("err", process.getErrorStream(), this::onStderr));
     }
 
     /** Takes over a worker just started; it is not serving until {@link #awaitReady} returns. */
     static WorkerProcess launch(int index, int port, Process process) throws IOException {
         process.getOutputStream().close();   // nothing is ever written to a worker's stdin
         WorkerProcess worker = new WorkerProcess(index, port, process);
-        worker.stdoutPump.start();
-        worker.stderrPump.start();
+        worker.pumps.forEach(Thread::start);
         return worker;
     }
 
@@ -76,13 +77,12 @@ final class WorkerProcess {
     }
 
     /**
-     * Waits for the worker's "ready" line until {@code deadline} (a {@link System#nanoTime()}), the end of
-     * the {@code startTimeout} it was given. On failure the worker is killed and the exception says why,
-     * with the end of its stderr.
+     * Waits for the worker's "ready" line, at most {@code startTimeout} from its launch. On failure the
+     * worker is killed and the exception says why, with the end of its stderr.
      */
-    void awaitReady(long deadline, Duration startTimeout) throws IOException {
+    void awaitReady(Duration startTimeout) throws IOException {
         try {
-            ready.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            ready.get(Math.max(0, launchedNanos + startTimeout.toNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             kill();
             throw failure("did not report ready within " + startTimeout.toMillis() + " ms");
@@ -96,9 +96,13 @@ final class WorkerProcess {
         }
     }
 
-    /** Asks the worker to drain and exit: SIGTERM, which runs its shutdown hook. */
+    /**
+     * Asks the worker to drain and exit: SIGTERM, which runs its shutdown hook. Through its handle:
+     * {@code Process.destroy()} would also close our ends of its pipes, and what it prints while it drains
+     * would be lost.
+     */
     void requestStop() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     /** Waits until the worker exits, at most until {@code deadline} (a {@link System#nanoTime()}). */
@@ -113,15 +117,14 @@ final class WorkerProcess {
 
     /** Ends the worker now, by its pid, and waits until it is gone. */
     void kill() {
-        process.destroyForcibly();
+        process.toHandle().destroyForcibly();
         awaitExit(System.nanoTime() + TimeUnit.SECONDS.toNanos(10));
     }
 
-    /** Waits briefly for the copies of its output to finish, so that nothing it printed is lost. */
-    void awaitOutput() {
+    /** Waits, until {@code deadline} (a {@link System#nanoTime()}) at most, for the copies of its output to end. */
+    void awaitOutput(long deadline) {
         try {
-            stdoutPump.join(2000);
-            stderrPump.join(2000);
+            for (Thread pump : pumps) pump.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -153,7 +156,7 @@ final class WorkerProcess {
     }
 
     private IOException failure(String what) {
-        awaitOutput();
+        awaitOutput(System.nanoTime() + OUTPUT_PATIENCE.toNanos());
         String tail;
         synchronized (stderrTail) {
             tail = stderrTail.isEmpty() ? "(nothing on stderr)" : String.join(System.lineSeparator(), stderrTail);

@@ -5,10 +5,13 @@ import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.Limits;
 
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -77,78 +80,60 @@ record WorkerSpec(int index, long parentPid, EngineConfig config, ApplicationRec
         return command;
     }
 
+    /** This spec as {@code name=value} arguments; each limit under the name of its {@link Limits} component. */
     List<String> toArgs() {
-        Limits l = config.limits();
-        List<String> args = new ArrayList<>();
-        args.add("index=" + index);
-        args.add("parent=" + parentPid);
-        args.add("host=" + config.host());
-        args.add("port=" + config.port());
-        args.add("listen=" + config.listen());
-        args.add("app=" + application.name());
-        args.add("access-log=" + config.accessLog());
-        args.add("max-request-line-bytes=" + l.maxRequestLineBytes());
-        args.add("max-header-bytes=" + l.maxHeaderBytes());
-        args.add("max-header-count=" + l.maxHeaderCount());
-        args.add("max-body-bytes=" + l.maxBodyBytes());
-        args.add("idle-timeout=" + l.idleTimeout());
-        args.add("header-read-timeout=" + l.headerReadTimeout());
-        args.add("max-connections=" + l.maxConnections());
-        args.add("request-deadline=" + l.requestDeadline());
-        args.add("drain-timeout=" + l.drainTimeout());
+        List<String> args = new ArrayList<>(List.of("index=" + index, "parent=" + parentPid, "host=" + config.host(),
+                "port=" + config.port(), "listen=" + config.listen(), "app=" + application.name(), "access-log=" + config.accessLog()));
+        try {
+            for (RecordComponent limit : Limits.class.getRecordComponents()) {
+                args.add(limit.getName() + "=" + limit.getAccessor().invoke(config.limits()));
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
         return args;
     }
 
     /** Reads {@link #toArgs()} back; a missing or malformed argument is an {@link IllegalArgumentException}. */
     static WorkerSpec parse(String[] args) {
-        Map<String, String> values = new LinkedHashMap<>();
+        Map<String, String> values = new HashMap<>();
         for (String arg : args) {
             int eq = arg.indexOf('=');
             if (eq <= 0) throw new IllegalArgumentException("expected name=value, not '" + arg + "'");
             values.put(arg.substring(0, eq), arg.substring(eq + 1));
         }
-        Arguments a = new Arguments(values);
-        Limits limits = new Limits(
-                a.integer("max-request-line-bytes"), a.integer("max-header-bytes"), a.integer("max-header-count"),
-                a.number("max-body-bytes"), a.duration("idle-timeout"), a.duration("header-read-timeout"),
-                a.integer("max-connections"), a.duration("request-deadline"), a.duration("drain-timeout"));
-        String listenName = a.text("listen");
-        EngineConfig.Listen listen;
+        RecordComponent[] components = Limits.class.getRecordComponents();
+        Object[] limits = new Object[components.length];
+        for (int i = 0; i < components.length; i++) limits[i] = value(values, components[i].getName(), components[i].getType());
+        Limits parsed;
         try {
-            listen = EngineConfig.Listen.valueOf(listenName);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("listen must be one of " + java.util.Arrays.toString(EngineConfig.Listen.values()));
+            parsed = Limits.class.getConstructor(Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new))
+                    .newInstance(limits);
+        } catch (InvocationTargetException e) {
+            throw new IllegalArgumentException(e.getCause().getMessage(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
         }
-        EngineConfig config = new EngineConfig(a.text("host"), a.integer("port"), 0, limits, Map.of(),
-                Boolean.parseBoolean(a.text("access-log")), listen);
-        return new WorkerSpec(a.integer("index"), a.number("parent"), config, new ApplicationRecipe(a.text("app")));
+        EngineConfig config = new EngineConfig(value(values, "host", String.class), value(values, "port", int.class), 0, parsed,
+                Map.of(), value(values, "access-log", boolean.class), value(values, "listen", EngineConfig.Listen.class));
+        return new WorkerSpec(value(values, "index", int.class), value(values, "parent", long.class), config,
+                new ApplicationRecipe(value(values, "app", String.class)));
     }
 
-    private record Arguments(Map<String, String> values) {
-        String text(String name) {
-            String v = values.get(name);
-            if (v == null) throw new IllegalArgumentException("missing argument " + name + "=...");
-            return v;
-        }
-
-        long number(String name) {
-            try {
-                return Long.parseLong(text(name));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " must be a number, not '" + values.get(name) + "'");
-            }
-        }
-
-        int integer(String name) {
-            return Math.toIntExact(number(name));
-        }
-
-        Duration duration(String name) {
-            try {
-                return Duration.parse(text(name));
-            } catch (java.time.format.DateTimeParseException e) {
-                throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as PT10S, not '" + values.get(name) + "'");
-            }
+    /** The argument {@code name}, as a {@code type}: a number, a boolean, an ISO-8601 duration, the listen mode or text. */
+    @SuppressWarnings("unchecked")
+    private static <T> T value(Map<String, String> values, String name, Class<T> type) {
+        String text = values.get(name);
+        if (text == null) throw new IllegalArgumentException("missing argument " + name + "=...");
+        try {
+            if (type == int.class) return (T) Integer.valueOf(text);
+            if (type == long.class) return (T) Long.valueOf(text);
+            if (type == boolean.class) return (T) Boolean.valueOf(text);
+            if (type == Duration.class) return (T) Duration.parse(text);
+            if (type == EngineConfig.Listen.class) return (T) EngineConfig.Listen.valueOf(text);
+            return (T) text;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(name + " cannot be '" + text + "' (" + type.getSimpleName() + ")", e);
         }
     }
 }

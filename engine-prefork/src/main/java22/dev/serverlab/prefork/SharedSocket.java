@@ -31,7 +31,7 @@ import java.nio.ByteOrder;
  * worker finds the socket with {@code System.inheritedChannel()}, the inetd convention. Spawns are
  * serialised, and the parent never accepts on the socket. Linux only (the constants below are Linux's).
  *
- * <p>Loaded by name from {@link SharedSockets}, only on a JDK 22+ runtime: compiled with release 22.
+ * <p>Loaded by name ({@link WorkerListener#shared}), only on a JDK 22+ runtime: compiled with release 22.
  */
 final class SharedSocket implements WorkerListener {
 
@@ -61,7 +61,7 @@ final class SharedSocket implements WorkerListener {
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.ADDRESS, INT));
 
-    /** fd 0 is the whole process's: one spawn at a time moves it. */
+    /** fd 0 is the whole process's: one spawn at a time moves it. Guards {@code closed} too. */
     private static final Object STDIN = new Object();
 
     private final int fd;
@@ -121,19 +121,12 @@ final class SharedSocket implements WorkerListener {
         return EngineConfig.Listen.INHERITED;
     }
 
-    @Override
-    public String mode() {
-        return "shared";
-    }
-
     /** Starts {@code worker} with the listening socket as its standard input, then restores this JVM's own. */
     @Override
     public Process spawn(ProcessBuilder worker) throws IOException {
         worker.redirectInput(ProcessBuilder.Redirect.INHERIT);
         synchronized (STDIN) {
-            synchronized (this) {
-                if (closed) throw new IOException("the shared listening socket is closed");
-            }
+            if (closed) throw new IOException("the shared listening socket is closed");
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = arena.allocate(CALL_STATE);
                 int saved = (int) DUP.invokeExact(state, 0);   // -1 when this JVM runs with fd 0 closed
@@ -159,10 +152,12 @@ final class SharedSocket implements WorkerListener {
 
     /** Closes the parent's descriptor; the socket stops listening once the last worker has closed its own. */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        closeQuietly(fd);
+    public void close() {
+        synchronized (STDIN) {   // not while a spawn is handing it on
+            if (closed) return;
+            closed = true;
+            closeQuietly(fd);
+        }
     }
 
     private static MemorySegment sockaddr(Arena arena, InetSocketAddress address) {

@@ -13,12 +13,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardSocketOptions;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -170,6 +173,38 @@ class PreforkEngineTest {
 
         server.close();
         assertThat(Pids.alive(after)).isEmpty();
+    }
+
+    /**
+     * At shutdown a worker closes its inherited listener, and the JDK then points its fds 0, 1 and 2 at
+     * /dev/null; what it prints after that, while it drains (its last access-log lines), must still reach
+     * the parent's output by the time close() returns.
+     */
+    @Test
+    void whatAWorkerPrintsAfterItsListenerClosedIsHeard() throws Exception {
+        ByteArrayOutputStream heard = new ByteArrayOutputStream();
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        PrintStream capture = new PrintStream(heard, true, StandardCharsets.UTF_8);
+        System.setOut(capture);
+        System.setErr(capture);
+        RawHttp.Reply reply;
+        try {
+            Supervisor server = start(EngineConfig.ephemeral().withWorkers(1), new WorkerApps.Late());
+            try (RawHttp http = new RawHttp(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()), 60_000)) {
+                http.send("GET /fib/10 HTTP/1.1\r\nHost: t\r\n\r\n");
+                assertThat(Pids.await(Duration.ofSeconds(60), () -> heard.toString(StandardCharsets.UTF_8).contains(WorkerApps.Late.IN_FLIGHT)))
+                        .as("the worker took the request").isTrue();
+                server.close();
+                reply = http.read();
+            }
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+        assertThat(reply.text()).isEqualTo("55\n");
+        assertThat(heard.toString(StandardCharsets.UTF_8))
+                .contains(WorkerApps.Late.HEARD + "/dev/null (stdout)", WorkerApps.Late.HEARD + "/dev/null (stderr)");
     }
 
     @Test

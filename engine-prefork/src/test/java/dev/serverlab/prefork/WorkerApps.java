@@ -4,6 +4,7 @@ import dev.serverlab.api.app.Application;
 import dev.serverlab.api.app.Reply;
 import dev.serverlab.api.app.Request;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -46,6 +47,34 @@ final class WorkerApps {
                     Thread.currentThread().interrupt();
                 }
             }));
+        }
+    }
+
+    /**
+     * Says "in flight" on stdout, waits until the JDK has pointed its worker's fd 2 at /dev/null (which it
+     * does when the worker closes its inherited listener, at shutdown), then says so on stdout and stderr
+     * and answers: what a worker prints while it drains.
+     */
+    public static final class Late extends Experiment {
+        static final String IN_FLIGHT = "late: in flight";
+        static final String HEARD = "late: printed after the listener closed, fd 2 was ";
+
+        @Override
+        public Reply handle(Request request) {
+            System.out.println(IN_FLIGHT);
+            Path fd2 = Path.of("/proc/self/fd/2");
+            String target = "";
+            for (int i = 0; i < 6000 && !target.equals("/dev/null"); i++) {
+                try {
+                    Thread.sleep(10);
+                    target = Files.readSymbolicLink(fd2).toString();
+                } catch (IOException | InterruptedException e) {
+                    target = e.toString();
+                }
+            }
+            System.out.println(HEARD + target + " (stdout)");
+            System.err.println(HEARD + target + " (stderr)");
+            return super.handle(request);
         }
     }
 

@@ -89,10 +89,6 @@ class ServeShutdownTest {
         for (var entry : outcomes.entrySet()) {
             if (entry.getValue().reply() != null) {
                 assertThat(entry.getValue().reply().header("X-Served-By")).as("an answer says who served it").matches("\\d+/.+");
-                // Known gap, prefork only: a worker whose inherited listener is closed at shutdown has its
-                // stdout and stderr pointed at /dev/null by the JDK (InheritedChannel.detachIOStreams), so the
-                // access-log lines it prints after that can be lost. Answers are still checked above and below.
-                if (engine.equals("prefork")) continue;
                 assertThat(accepted).as("every answered connection appears in the access log; the server said:\n"
                         + String.join("\n", output)).contains(entry.getKey());
             }
