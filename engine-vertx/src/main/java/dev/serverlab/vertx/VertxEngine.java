@@ -75,7 +75,7 @@ public final class VertxEngine implements ServerEngine {
         int offload = config.count("offload", 0);
         InetSocketAddress address = Listener.address(config);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true)
-                // An inline CPU step is timed and reported once (BlockedLoopWarning). Vert.x's checker would warn
+                // An inline CPU step is timed and reported once (ServerSetup). Vert.x's checker would warn
                 // at every check while a loop stays blocked, so it speaks only past the request deadline.
                 .setMaxEventLoopExecuteTime(config.limits().requestDeadline().toMillis())
                 .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
@@ -115,7 +115,8 @@ public final class VertxEngine implements ServerEngine {
      */
     private static void warmUp(Vertx vertx, ServerSetup setup) {
         InetAddress loopback = InetAddress.getLoopbackAddress();
-        HttpVerticle verticle = new HttpVerticle(setup.quiet(true), loopback.getHostAddress(), 0);
+        setup.quiet = true;
+        HttpVerticle verticle = new HttpVerticle(setup, loopback.getHostAddress(), 0);
         try {
             String id = await(vertx.deployVerticle(verticle));
             try (Socket socket = new Socket(loopback, verticle.actualPort())) {
@@ -131,7 +132,7 @@ public final class VertxEngine implements ServerEngine {
         } catch (IOException | RuntimeException e) {
             log.debug("warm-up failed; the first requests will be slower", e);
         } finally {
-            setup.quiet(false);
+            setup.quiet = false;
         }
     }
 
