@@ -1,36 +1,19 @@
 package dev.serverlab.vertx;
 
-import dev.serverlab.api.app.Header;
-import dev.serverlab.api.app.Headers;
-import dev.serverlab.api.app.Reply;
-import dev.serverlab.api.app.Request;
-import dev.serverlab.api.app.Response;
-import dev.serverlab.api.app.Safepoint;
+import dev.serverlab.api.app.*;
 import dev.serverlab.api.http.HttpDate;
 import dev.serverlab.api.http.ResponseWriter;
 import dev.serverlab.api.http.Status;
 import dev.serverlab.api.http.Timing;
-import dev.serverlab.api.server.ApplicationErrors;
-import dev.serverlab.api.server.Exchange;
-import dev.serverlab.api.server.Listener;
-import dev.serverlab.api.server.Steps;
+import dev.serverlab.api.server.*;
 import dev.serverlab.vertx.RequestChecks.Refusal;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.*;
 
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.*;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -49,8 +32,8 @@ import java.util.function.Supplier;
  *      Sleep    vertx.setTimer: the loop serves every other connection meanwhile
  *      Compute  inline: the loop computes and every connection on it waits (one warning says so)
  *               --offload N: executeBlocking(work, ordered = false) on the "vertx-offload" pool; the result
- *               comes back to this loop, or a vertx.setTimer at the request deadline answers 503 first
- *      Done     write the answer on this loop; Vert.x answers pipelined requests in order, one at a time
+ *               comes back to this loop, unless a vertx.setTimer at the request deadline answered 503 first
+ *      Done     write the answer on this loop; Vert.x hands over the next pipelined request only then
  * </pre>
  *
  * {@code executeBlocking} is ordered by default: one context's blocking tasks would run one after another,
@@ -62,6 +45,7 @@ final class HttpVerticle extends VerticleBase {
     private static final int SLACK = 64;
     /** How long a refused connection reads the rest of its body: closing with unread input sends a reset. */
     private static final long LINGER_MILLIS = 500;
+    // Header names and values as Netty's AsciiString: hashed once, copied as bytes.
     private static final CharSequence SERVER = HttpHeaders.createOptimized(ResponseWriter.SERVER);
     private static final CharSequence TEXT = HttpHeaders.createOptimized(Response.TEXT);
     private static final CharSequence ACCEPTED = HttpHeaders.createOptimized(Timing.ACCEPTED);
@@ -84,28 +68,29 @@ final class HttpVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         var limits = setup.limits;
+        long idle = limits.idleTimeout().toMillis();
         var options = new HttpServerOptions().setHost(host).setPort(port)
                 .setAcceptBacklog(Listener.BACKLOG).setReuseAddress(true).setTcpNoDelay(true)
                 .setMaxInitialLineLength(limits.maxRequestLineBytes() + SLACK)
                 .setMaxHeaderSize(limits.maxHeaderBytes() + SLACK)
                 // A Watch keeps the deadlines, but its close is Vert.x's graceful one, which waits for pending
                 // writes: a client that never reads would never be closed. Vert.x's idle timeout closes at once;
-                // set past any request's life and the Watch's own deadlines, it cuts only a connection stuck that long.
-                .setIdleTimeout((int) (limits.idleTimeout().toMillis() + Math.max(limits.idleTimeout().toMillis(), limits.requestDeadline().toMillis())))
+                // set past any request's life and the Watch's deadlines, it cuts only a connection stuck that long.
+                .setIdleTimeout((int) (idle + Math.max(idle, limits.requestDeadline().toMillis())))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setHandle100ContinueAutomatically(false)   // refuse a body too large before it is sent
                 .setHttp2ClearTextEnabled(false)
                 // With WebSocket compression on (the default), every pipeline holds Netty's
-                // WebSocketServerExtensionHandler, which closes a connection with more than 128 requests awaiting
-                // answers: a client that pipelines and reads late was cut off within milliseconds.
+                // WebSocketServerExtensionHandler, which closes a connection with more than 128 requests
+                // awaiting answers: a client that pipelines and reads late was cut off within milliseconds.
                 .setPerFrameWebSocketCompressionSupported(false)
                 .setPerMessageWebSocketCompressionSupported(false);
         server = vertx.createHttpServer(options)
                 .connectionHandler(this::connected)
                 .requestHandler(this::serve)
                 .invalidRequestHandler(req -> refuse(req, RequestChecks.undecodable(req.decoderResult().cause())))
-                // We serve no WebSockets. Without a WebSocket handler Vert.x answers a version other than 1.0 and
-                // 1.1 itself (a bare 501); with one, requestHandler sees it (version() null) and answers it.
+                // We serve no WebSockets. Without a WebSocket handler Vert.x answers a version other than 1.0
+                // and 1.1 itself (a bare 501); with one, requestHandler sees it (version() null) and refuses it.
                 .webSocketHandshakeHandler(handshake -> handshake.reject(404));
         return server.listen();
     }
@@ -128,11 +113,10 @@ final class HttpVerticle extends VerticleBase {
         }
         var remote = connection.remoteAddress();
         setup.accessLog().accepted(new InetSocketAddress(remote.hostAddress(), remote.port()));
-        Watch watch = new Watch(connection);
-        watches.put(connection, watch);
+        watches.put(connection, new Watch(connection));
         connection.closeHandler(v -> {
             setup.open.decrementAndGet();
-            watches.remove(connection).closed = true;
+            watches.remove(connection);
         });
     }
 
@@ -145,8 +129,8 @@ final class HttpVerticle extends VerticleBase {
             refuse(req, refusal);
             return;
         }
-        Buffer body = Buffer.buffer();
-        if (RequestChecks.hasBody(req)) {
+        Buffer body = RequestChecks.hasBody(req) ? Buffer.buffer() : null;
+        if (body != null) {
             if (req.version() == HttpVersion.HTTP_1_1 && req.headers().contains(HttpHeaders.EXPECT)) req.response().writeContinue();
             watch.bodyRead();
             req.handler(chunk -> {
@@ -160,8 +144,9 @@ final class HttpVerticle extends VerticleBase {
         req.endHandler(v -> {
             watch.readingBody = false;
             if (req.response().ended()) return;
-            Job job = new Job(req, watch, request(req, body));
-            advance(job, attempt(job, () -> setup.application.handle(job.request)));
+            Request request = request(req, body);
+            Job job = new Job(req, request, new Exchange(request, watch.acceptedMicros));
+            advance(job, attempt(job, () -> setup.application.handle(request)));
         });
     }
 
@@ -234,7 +219,7 @@ final class HttpVerticle extends VerticleBase {
         if (job.req.response().ended()) return;
         Timing timing = job.exchange.finish();
         setup.accessLog().served(job.request, response.status(), timing);
-        write(job.req, response, timing, keepAlive && !setup.draining, job.request.method().equals("HEAD"));
+        write(job.req, response, timing, keepAlive && !setup.draining.get(), job.request.method().equals("HEAD"));
     }
 
     private void refuse(HttpServerRequest req, Refusal refusal) {
@@ -252,8 +237,10 @@ final class HttpVerticle extends VerticleBase {
     private void write(HttpServerRequest req, Response response, Timing timing, boolean keepAlive, boolean head) {
         HttpServerResponse out = req.response();
         if (out.closed() || out.ended()) return;
-        out.setStatusCode(response.status()).setStatusMessage(Status.reason(response.status()))
-                .putHeader(HttpHeaders.SERVER, SERVER).putHeader(HttpHeaders.DATE, HttpDate.now());
+        String reason = Status.reason(response.status());
+        out.setStatusCode(response.status());
+        if (!reason.equals(out.getStatusMessage())) out.setStatusMessage(reason);   // Netty's own phrase costs nothing
+        out.putHeader(HttpHeaders.SERVER, SERVER).putHeader(HttpHeaders.DATE, HttpDate.now());
         String type = response.contentType();
         if (type != null) out.putHeader(HttpHeaders.CONTENT_TYPE, type.equals(Response.TEXT) ? TEXT : type);
         out.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(response.body().length))
@@ -281,7 +268,7 @@ final class HttpVerticle extends VerticleBase {
     }
 
     /** Vert.x's request as the application's; an absolute-form target is split as the shared codec does. */
-    static Request request(HttpServerRequest req, Buffer body) {
+    private static Request request(HttpServerRequest req, Buffer body) {
         List<Header> fields = new ArrayList<>(req.headers().size());
         for (Map.Entry<String, String> e : req.headers()) fields.add(new Header(e.getKey(), e.getValue()));
         String target = req.uri();
@@ -293,14 +280,11 @@ final class HttpVerticle extends VerticleBase {
         int q = origin.indexOf('?');
         return new Request(req.method().name(), target, q < 0 ? origin : origin.substring(0, q), q < 0 ? "" : origin.substring(q + 1),
                 req.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1", new Headers(fields),
-                body.length() == 0 ? Request.NO_BODY : body.getBytes());
+                body == null || body.length() == 0 ? Request.NO_BODY : body.getBytes());
     }
 
     /** One request's work in progress. */
     private record Job(HttpServerRequest req, Request request, Exchange exchange) {
-        Job(HttpServerRequest req, Watch watch, Request request) {
-            this(req, request, new Exchange(request, watch.acceptedMicros));
-        }
     }
 
     /**
@@ -318,7 +302,6 @@ final class HttpVerticle extends VerticleBase {
         /** The request being served: Vert.x hands over a pipelined one only once this one is answered. */
         HttpServerRequest current;
         boolean readingBody;
-        boolean closed;
         /** The quiet time allowed: the header timeout until the first answer, then the idle timeout. */
         long window = setup.limits.headerReadTimeout().toNanos();
         /** Since when the connection is quiet: accepted, last answered, or last body bytes. */
@@ -347,7 +330,7 @@ final class HttpVerticle extends VerticleBase {
         }
 
         private void check() {
-            if (closed) return;
+            if (watches.get(connection) != this) return;   // closed
             long left = current != null && !readingBody ? window : since + window - System.nanoTime();
             if (left > 0) arm(left);
             else if (current != null) refuse(current, new Refusal(408, "request body timed out"));

@@ -8,6 +8,7 @@ import io.vertx.core.WorkerExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What every verticle instance of one server shares. */
@@ -30,7 +31,7 @@ final class ServerSetup {
     private final AccessLog accessLog;
     /** During the warm-up: neither the access log nor the warning speaks. */
     volatile boolean quiet;
-    volatile boolean draining;
+    final AtomicBoolean draining = new AtomicBoolean();
 
     ServerSetup(String host, Application application, Limits limits, AccessLog accessLog, WorkerExecutor offload) {
         this.host = host;

@@ -97,7 +97,7 @@ class VertxLifecycleTest extends EventLoopLifecycleSuite {
         EngineConfig config = EngineConfig.ephemeral().withOption("loops", "1");
         try (RunningServer server = engine().start(config, Application.experiment())) {
             ConcurrencyShapes.concurrently(server.port(), 6, "/fib/36");
-            AtomicInteger slowSteps = ((VertxServer) server).setup().slowSteps;
+            AtomicInteger slowSteps = ((VertxEngine.VertxServer) server).setup().slowSteps;
             assertThat(slowSteps.get()).as("every long step was reported: the first warned, the later ones at debug").isGreaterThan(1);
         }
     }
@@ -105,7 +105,7 @@ class VertxLifecycleTest extends EventLoopLifecycleSuite {
     @Test
     void theWarmUpNeitherWarnsNorCounts() throws IOException {
         try (RunningServer server = engine().start(EngineConfig.ephemeral().withOption("loops", "1"), Application.experiment())) {
-            assertThat(((VertxServer) server).setup().slowSteps.get()).isZero();
+            assertThat(((VertxEngine.VertxServer) server).setup().slowSteps.get()).isZero();
         }
     }
 
@@ -114,7 +114,7 @@ class VertxLifecycleTest extends EventLoopLifecycleSuite {
         EngineConfig config = EngineConfig.ephemeral().withOption("loops", "1").withOption("offload", "2");
         try (RunningServer server = engine().start(config, Application.experiment())) {
             ConcurrencyShapes.concurrently(server.port(), 6, "/fib/36");
-            assertThat(((VertxServer) server).setup().slowSteps.get()).isZero();
+            assertThat(((VertxEngine.VertxServer) server).setup().slowSteps.get()).isZero();
         }
     }
 
