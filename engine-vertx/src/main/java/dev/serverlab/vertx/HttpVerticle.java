@@ -8,6 +8,7 @@ import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.*;
 import dev.serverlab.vertx.RequestChecks.Refusal;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.*;
@@ -240,16 +241,17 @@ final class HttpVerticle extends VerticleBase {
         String reason = Status.reason(response.status());
         out.setStatusCode(response.status());
         if (!reason.equals(out.getStatusMessage())) out.setStatusMessage(reason);   // Netty's own phrase costs nothing
-        out.putHeader(HttpHeaders.SERVER, SERVER).putHeader(HttpHeaders.DATE, HttpDate.now());
+        // add, not putHeader (which first removes a header of the same name): the map is empty.
+        MultiMap headers = out.headers().add(HttpHeaders.SERVER, SERVER).add(HttpHeaders.DATE, HttpDate.now());
         String type = response.contentType();
-        if (type != null) out.putHeader(HttpHeaders.CONTENT_TYPE, type.equals(Response.TEXT) ? TEXT : type);
-        out.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(response.body().length))
-                .putHeader(HttpHeaders.CONNECTION, keepAlive ? HttpHeaders.KEEP_ALIVE : HttpHeaders.CLOSE)
-                .putHeader(ACCEPTED, Long.toString(timing.acceptedMicros()))
-                .putHeader(STARTED, Long.toString(timing.startedMicros()))
-                .putHeader(FINISHED, Long.toString(timing.finishedMicros()))
-                .putHeader(SERVED_BY, timing.servedBy());
-        for (Header h : response.headers()) out.headers().add(h.name(), h.value());
+        if (type != null) headers.add(HttpHeaders.CONTENT_TYPE, type.equals(Response.TEXT) ? TEXT : type);
+        headers.add(HttpHeaders.CONTENT_LENGTH, Integer.toString(response.body().length))
+                .add(HttpHeaders.CONNECTION, keepAlive ? HttpHeaders.KEEP_ALIVE : HttpHeaders.CLOSE)
+                .add(ACCEPTED, Long.toString(timing.acceptedMicros()))
+                .add(STARTED, Long.toString(timing.startedMicros()))
+                .add(FINISHED, Long.toString(timing.finishedMicros()))
+                .add(SERVED_BY, timing.servedBy());
+        for (Header h : response.headers()) headers.add(h.name(), h.value());
         watches.get(req.connection()).answered();
         Future<Void> sent = out.end(head || response.body().length == 0 ? Buffer.buffer() : Buffer.buffer(response.body()));
         if (!keepAlive) sent.onComplete(done -> closeSoon(req));
@@ -269,7 +271,7 @@ final class HttpVerticle extends VerticleBase {
 
     /** Vert.x's request as the application's; an absolute-form target is split as the shared codec does. */
     private static Request request(HttpServerRequest req, Buffer body) {
-        List<Header> fields = new ArrayList<>(req.headers().size());
+        List<Header> fields = new ArrayList<>();   // not headers().size(): Vert.x counts a set of the names
         for (Map.Entry<String, String> e : req.headers()) fields.add(new Header(e.getKey(), e.getValue()));
         String target = req.uri();
         String origin = target;

@@ -45,14 +45,16 @@ final class RequestChecks {
         MultiMap headers = req.headers();
         long bytes = 0;
         int count = 0;
+        int hosts = 0;
         for (Map.Entry<String, String> h : headers) {
-            if (h.getKey().isEmpty()) return new Refusal(400, "empty header name");
-            bytes += h.getKey().length() + h.getValue().length() + ": \r\n".length();
+            String name = h.getKey();
+            if (name.isEmpty()) return new Refusal(400, "empty header name");
+            bytes += name.length() + h.getValue().length() + ": \r\n".length();
             count++;
+            if (name.equalsIgnoreCase("Host")) hosts++;
         }
         if (count > limits.maxHeaderCount()) return new Refusal(431, "too many header fields");
         if (bytes > limits.maxHeaderBytes()) return new Refusal(431, "header section too large");
-        int hosts = headers.getAll(HttpHeaders.HOST).size();
         if (hosts > 1) return new Refusal(400, "more than one Host header");
         if (hosts == 0 && version == HttpVersion.HTTP_1_1) return new Refusal(400, "missing Host header");
         if (headers.contains(HttpHeaders.TRANSFER_ENCODING)) {
