@@ -269,18 +269,12 @@ final class HttpVerticle extends VerticleBase {
         vertx.setTimer(LINGER_MILLIS, id -> connection.close());
     }
 
-    /** Vert.x's request as the application's; an absolute-form target is split as the shared codec does. */
+    /** Vert.x's request as the application's; Vert.x splits an absolute-form target as the shared codec does. */
     private static Request request(HttpServerRequest req, Buffer body) {
         List<Header> fields = new ArrayList<>();   // not headers().size(): Vert.x counts a set of the names
         for (Map.Entry<String, String> e : req.headers()) fields.add(new Header(e.getKey(), e.getValue()));
-        String target = req.uri();
-        String origin = target;
-        if (!target.startsWith("/") && !target.equals("*")) {
-            int slash = target.indexOf('/', target.indexOf("//") + 2);
-            origin = slash < 0 ? "/" : target.substring(slash);
-        }
-        int q = origin.indexOf('?');
-        return new Request(req.method().name(), target, q < 0 ? origin : origin.substring(0, q), q < 0 ? "" : origin.substring(q + 1),
+        String query = req.query();
+        return new Request(req.method().name(), req.uri(), req.path(), query == null ? "" : query,
                 req.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1", new Headers(fields),
                 body == null || body.length() == 0 ? Request.NO_BODY : body.getBytes());
     }
