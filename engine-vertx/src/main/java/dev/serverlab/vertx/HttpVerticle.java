@@ -46,7 +46,13 @@ final class HttpVerticle extends VerticleBase {
     private static final int SLACK = 64;
     /** How long a refused connection reads the rest of its body: closing with unread input sends a reset. */
     private static final long LINGER_MILLIS = 500;
-    // Header names and values as Netty's AsciiString: hashed once, copied as bytes.
+    // Header names and values as Netty's AsciiString: hashed once, copied as bytes. Names in ResponseWriter's
+    // case (Vert.x's HttpHeaders constants are lower case).
+    private static final CharSequence SERVER_NAME = HttpHeaders.createOptimized("Server");
+    private static final CharSequence DATE = HttpHeaders.createOptimized("Date");
+    private static final CharSequence CONTENT_TYPE = HttpHeaders.createOptimized("Content-Type");
+    private static final CharSequence CONTENT_LENGTH = HttpHeaders.createOptimized("Content-Length");
+    private static final CharSequence CONNECTION = HttpHeaders.createOptimized("Connection");
     private static final CharSequence SERVER = HttpHeaders.createOptimized(ResponseWriter.SERVER);
     private static final CharSequence TEXT = HttpHeaders.createOptimized(Response.TEXT);
     private static final CharSequence ACCEPTED = HttpHeaders.createOptimized(Timing.ACCEPTED);
@@ -242,11 +248,11 @@ final class HttpVerticle extends VerticleBase {
         out.setStatusCode(response.status());
         if (!reason.equals(out.getStatusMessage())) out.setStatusMessage(reason);   // Netty's own phrase costs nothing
         // add, not putHeader (which first removes a header of the same name): the map is empty.
-        MultiMap headers = out.headers().add(HttpHeaders.SERVER, SERVER).add(HttpHeaders.DATE, HttpDate.now());
+        MultiMap headers = out.headers().add(SERVER_NAME, SERVER).add(DATE, HttpDate.now());
         String type = response.contentType();
-        if (type != null) headers.add(HttpHeaders.CONTENT_TYPE, type.equals(Response.TEXT) ? TEXT : type);
-        headers.add(HttpHeaders.CONTENT_LENGTH, Integer.toString(response.body().length))
-                .add(HttpHeaders.CONNECTION, keepAlive ? HttpHeaders.KEEP_ALIVE : HttpHeaders.CLOSE)
+        if (type != null) headers.add(CONTENT_TYPE, type.equals(Response.TEXT) ? TEXT : type);
+        headers.add(CONTENT_LENGTH, Integer.toString(response.body().length))
+                .add(CONNECTION, keepAlive ? HttpHeaders.KEEP_ALIVE : HttpHeaders.CLOSE)
                 .add(ACCEPTED, Long.toString(timing.acceptedMicros()))
                 .add(STARTED, Long.toString(timing.startedMicros()))
                 .add(FINISHED, Long.toString(timing.finishedMicros()))
