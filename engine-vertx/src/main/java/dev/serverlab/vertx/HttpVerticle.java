@@ -82,8 +82,9 @@ final class HttpVerticle extends VerticleBase {
                 .setMaxHeaderSize(limits.maxHeaderBytes() + SLACK)
                 // A Watch keeps the deadlines, but its close is Vert.x's graceful one, which waits for pending
                 // writes: a client that never reads would never be closed. Vert.x's idle timeout closes at once;
-                // set past any request's life and the Watch's deadlines, it cuts only a connection stuck that long.
-                .setIdleTimeout((int) (idle + Math.max(idle, limits.requestDeadline().toMillis())))
+                // set past any request's life and the Watch's deadlines (so its 408 for a stalled body comes
+                // first), it cuts only a connection stuck that long.
+                .setIdleTimeout((int) Math.max(2 * idle, limits.requestDeadline().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setHandle100ContinueAutomatically(false)   // refuse a body too large before it is sent
                 .setHttp2ClearTextEnabled(false)
