@@ -233,11 +233,7 @@ final class HttpVerticle extends VerticleBase {
     private void refuse(HttpServerRequest req, Refusal refusal) {
         Watch watch = watches.get(req.connection());
         if (watch == null || req.response().ended()) return;
-        setup.accessLog().refused(refusal.status(), refusal.reason());
-        if (req.response().headWritten()) {
-            req.connection().close();   // an answer had begun; nothing more can be said
-            return;
-        }
+        setup.accessLog().refused(refusal.status(), refusal.reason());   // an answer is always ended at once
         write(req, Response.text(refusal.status(), refusal.reason() + "\n"), Timing.refusedNow(watch.acceptedMicros), false, false);
     }
 
