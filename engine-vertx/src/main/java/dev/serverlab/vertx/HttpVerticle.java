@@ -1,35 +1,20 @@
 package dev.serverlab.vertx;
 
-import dev.serverlab.api.app.Header;
-import dev.serverlab.api.app.Headers;
-import dev.serverlab.api.app.Reply;
-import dev.serverlab.api.app.Request;
-import dev.serverlab.api.app.Response;
-import dev.serverlab.api.app.Safepoint;
+import dev.serverlab.api.app.*;
 import dev.serverlab.api.http.HttpDate;
 import dev.serverlab.api.http.ResponseWriter;
 import dev.serverlab.api.http.Status;
 import dev.serverlab.api.http.Timing;
-import dev.serverlab.api.server.ApplicationErrors;
-import dev.serverlab.api.server.Exchange;
-import dev.serverlab.api.server.Listener;
-import dev.serverlab.api.server.Steps;
+import dev.serverlab.api.server.*;
 import dev.serverlab.vertx.RequestChecks.Refusal;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpConnection;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.*;
 
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
+import java.util.*;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -38,18 +23,18 @@ import java.util.function.Supplier;
  * Vert.x hands each new connection to one in turn. This class is the model:
  *
  * <pre>
- *   accept ─► connectionHandler: maxConnections, the connection's deadlines (ConnectionWatch)
+ *   accept ─► connectionHandler: maxConnections; a Watch keeps the connection's deadlines (one timer)
  *   Vert.x decodes the head ─► invalidRequestHandler (400 / 414 / 431) ─► answer, close
- *                            └► requestHandler ─► RequestChecks on the decoded headers ─► 4xx, close
+ *                            └► requestHandler ─► RequestChecks on the decoded head ─► 4xx, close
  *                                 │  Expect: 100-continue ─► writeContinue()
  *                                 ▼
  *                               body, counted against maxBodyBytes (413) ─► Application.handle
  *                                 │
  *      Sleep    vertx.setTimer: the loop serves every other connection meanwhile
  *      Compute  inline: the loop computes and every connection on it waits (one warning says so)
- *               --offload N: executeBlocking(work, ordered = false) on the "vertx-offload" pool;
- *               the result comes back to this loop
- *      Done     write the answer on this loop; Vert.x answers pipelined requests in order
+ *               --offload N: executeBlocking(work, ordered = false) on the "vertx-offload" pool; the result
+ *               comes back to this loop, unless a vertx.setTimer at the request deadline answered 503 first
+ *      Done     write the answer on this loop; Vert.x hands over the next pipelined request only then
  * </pre>
  *
  * {@code executeBlocking} is ordered by default: one context's blocking tasks would run one after another,
@@ -61,11 +46,24 @@ final class HttpVerticle extends VerticleBase {
     private static final int SLACK = 64;
     /** How long a refused connection reads the rest of its body: closing with unread input sends a reset. */
     private static final long LINGER_MILLIS = 500;
+    // Header names and values as Netty's AsciiString: hashed once, copied as bytes. Names in ResponseWriter's
+    // case (Vert.x's HttpHeaders constants are lower case).
+    private static final CharSequence SERVER_NAME = HttpHeaders.createOptimized("Server");
+    private static final CharSequence DATE = HttpHeaders.createOptimized("Date");
+    private static final CharSequence CONTENT_TYPE = HttpHeaders.createOptimized("Content-Type");
+    private static final CharSequence CONTENT_LENGTH = HttpHeaders.createOptimized("Content-Length");
+    private static final CharSequence CONNECTION = HttpHeaders.createOptimized("Connection");
+    private static final CharSequence SERVER = HttpHeaders.createOptimized(ResponseWriter.SERVER);
+    private static final CharSequence TEXT = HttpHeaders.createOptimized(Response.TEXT);
+    private static final CharSequence ACCEPTED = HttpHeaders.createOptimized(Timing.ACCEPTED);
+    private static final CharSequence STARTED = HttpHeaders.createOptimized(Timing.STARTED);
+    private static final CharSequence FINISHED = HttpHeaders.createOptimized(Timing.FINISHED);
+    private static final CharSequence SERVED_BY = HttpHeaders.createOptimized(Timing.SERVED_BY);
 
     private final ServerSetup setup;
     private final String host;
     private final int port;
-    private final Map<HttpConnection, ConnectionWatch> watches = new HashMap<>();
+    private final Map<HttpConnection, Watch> watches = new HashMap<>();
     private HttpServer server;
 
     HttpVerticle(ServerSetup setup, String host, int port) {
@@ -77,27 +75,31 @@ final class HttpVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         var limits = setup.limits;
+        long idle = limits.idleTimeout().toMillis();
         var options = new HttpServerOptions().setHost(host).setPort(port)
                 .setAcceptBacklog(Listener.BACKLOG).setReuseAddress(true).setTcpNoDelay(true)
                 .setMaxInitialLineLength(limits.maxRequestLineBytes() + SLACK)
                 .setMaxHeaderSize(limits.maxHeaderBytes() + SLACK)
-                .setMaxFormAttributeSize((int) Math.min(Integer.MAX_VALUE, limits.maxBodyBytes()))
-                // ConnectionWatch keeps the deadlines, but its close is Vert.x's graceful one, which waits for
-                // pending writes: a client that never reads would never be closed. Vert.x's idle timeout
-                // closes at once; set past any request's life, it cuts only a connection stuck that long.
-                .setIdleTimeout((int) Math.max(limits.idleTimeout().toMillis(), limits.requestDeadline().toMillis()))
+                // A Watch keeps the deadlines, but its close is Vert.x's graceful one, which waits for pending
+                // writes: a client that never reads would never be closed. Vert.x's idle timeout closes at once;
+                // set past any request's life and the Watch's deadlines (so its 408 for a stalled body comes
+                // first), it cuts only a connection stuck that long.
+                .setIdleTimeout((int) Math.max(2 * idle, limits.requestDeadline().toMillis()))
                 .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setHandle100ContinueAutomatically(false)   // refuse a body too large before it is sent
                 .setHttp2ClearTextEnabled(false)
-                // With WebSocket compression on (the default), Vert.x puts Netty's WebSocketServerExtensionHandler
-                // in every pipeline, which closes a connection with more than 128 requests awaiting answers: a
-                // client that pipelines and reads late was cut off within milliseconds. We serve no WebSockets.
+                // With WebSocket compression on (the default), every pipeline holds Netty's
+                // WebSocketServerExtensionHandler, which closes a connection with more than 128 requests
+                // awaiting answers: a client that pipelines and reads late was cut off within milliseconds.
                 .setPerFrameWebSocketCompressionSupported(false)
                 .setPerMessageWebSocketCompressionSupported(false);
         server = vertx.createHttpServer(options)
                 .connectionHandler(this::connected)
                 .requestHandler(this::serve)
-                .invalidRequestHandler(req -> refuse(req, RequestChecks.undecodable(req.decoderResult().cause())));
+                .invalidRequestHandler(req -> refuse(req, RequestChecks.undecodable(req.decoderResult().cause())))
+                // We serve no WebSockets. Without a WebSocket handler Vert.x answers a version other than 1.0
+                // and 1.1 itself (a bare 501); with one, requestHandler sees it (version() null) and refuses it.
+                .webSocketHandshakeHandler(handshake -> handshake.reject(404));
         return server.listen();
     }
 
@@ -117,40 +119,42 @@ final class HttpVerticle extends VerticleBase {
             connection.close();
             return;
         }
-        setup.accessLog().accepted(new InetSocketAddress(connection.remoteAddress().hostAddress(), connection.remoteAddress().port()));
-        ConnectionWatch watch = new ConnectionWatch(vertx, connection, setup.limits);
-        watches.put(connection, watch);
+        var remote = connection.remoteAddress();
+        setup.accessLog().accepted(new InetSocketAddress(remote.hostAddress(), remote.port()));
+        watches.put(connection, new Watch(connection));
         connection.closeHandler(v -> {
             setup.open.decrementAndGet();
-            watches.remove(connection).closed();
+            watches.remove(connection);
         });
     }
 
     private void serve(HttpServerRequest req) {
-        ConnectionWatch watch = watches.get(req.connection());
+        Watch watch = watches.get(req.connection());
         if (watch == null) return;   // a connection past maxConnections, closing
+        watch.current = req;
         Refusal refusal = RequestChecks.check(req, setup.limits);
         if (refusal != null) {
             refuse(req, refusal);
             return;
         }
-        watch.requestBegan();
-        if (req.version() == HttpVersion.HTTP_1_1 && RequestChecks.hasBody(req) && req.headers().contains("Expect")) {
-            req.response().writeContinue();
+        Buffer body = RequestChecks.hasBody(req) ? Buffer.buffer() : null;
+        if (body != null) {
+            if (req.version() == HttpVersion.HTTP_1_1 && req.headers().contains(HttpHeaders.EXPECT)) req.response().writeContinue();
+            watch.bodyRead();
+            req.handler(chunk -> {
+                watch.bodyRead();
+                if (body.length() + chunk.length() <= setup.limits.maxBodyBytes()) body.appendBuffer(chunk);
+                else refuse(req, new Refusal(413, "body too large"));
+            });
         }
-        Buffer body = Buffer.buffer();
         // A malformed chunk: Vert.x's decoder fails in the middle of the body.
         req.exceptionHandler(e -> refuse(req, new Refusal(400, "malformed body")));
-        req.handler(chunk -> {
-            watch.bodyProgress();
-            if (body.length() + chunk.length() <= setup.limits.maxBodyBytes()) body.appendBuffer(chunk);
-            else refuse(req, new Refusal(413, "body too large"));
-        });
         req.endHandler(v -> {
-            watch.bodyEnded();
+            watch.readingBody = false;
             if (req.response().ended()) return;
-            Job job = new Job(req, watch, request(req, body));
-            advance(job, attempt(job, () -> setup.application.handle(job.request)));
+            Request request = request(req, body);
+            Job job = new Job(req, request, new Exchange(request, watch.acceptedMicros));
+            advance(job, attempt(job, () -> setup.application.handle(request)));
         });
     }
 
@@ -158,25 +162,25 @@ final class HttpVerticle extends VerticleBase {
         while (true) {
             switch (reply) {
                 case Reply.Done done -> {
-                    respond(job, done.response());
+                    respond(job, done.response(), job.request.keepAlive());
                     return;
                 }
                 case Reply.Sleep sleep -> {
                     job.exchange.markStarted();
                     if (Steps.exceedsDeadline(sleep, job.exchange, setup.limits)) {
-                        respond(job, Steps.DEADLINE_EXCEEDED);
+                        respond(job, Steps.DEADLINE_EXCEEDED, job.request.keepAlive());
                         return;
                     }
                     if (!sleep.duration().isZero()) {
-                        long ms = Math.max(1, (sleep.duration().toNanos() + 999_999) / 1_000_000);
-                        vertx.setTimer(ms, id -> advance(job, attempt(job, sleep.then())));
+                        vertx.setTimer(millis(sleep.duration().toNanos()), id -> advance(job, attempt(job, sleep.then())));
                         return;
                     }
                     reply = attempt(job, sleep.then());
                 }
                 case Reply.Compute compute -> {
-                    if (job.exchange.nanosLeft(setup.limits.requestDeadline()) <= 0) {
-                        respond(job, Steps.DEADLINE_EXCEEDED);
+                    long left = job.exchange.nanosLeft(setup.limits.requestDeadline());
+                    if (left <= 0) {
+                        respond(job, Steps.DEADLINE_EXCEEDED, job.request.keepAlive());
                         return;
                     }
                     Supplier<Reply> work = () -> {
@@ -184,16 +188,25 @@ final class HttpVerticle extends VerticleBase {
                         return compute.work().run(Safepoint.NONE);
                     };
                     if (setup.offload != null) {
-                        setup.offload.executeBlocking(() -> attempt(job, work), false)
-                                .onComplete(done -> advance(job, done.succeeded() ? done.result() : failed(job, done.cause())));
+                        // Running work cannot be stopped: at the deadline the client gets its 503 and the
+                        // connection closes; the late result is dropped.
+                        long deadline = vertx.setTimer(millis(left), id -> respond(job, Steps.DEADLINE_EXCEEDED, false));
+                        setup.offload.executeBlocking(() -> attempt(job, work), false).onComplete(done -> {
+                            vertx.cancelTimer(deadline);
+                            if (!job.req.response().ended()) advance(job, done.succeeded() ? done.result() : failed(job, done.cause()));
+                        });
                         return;
                     }
                     long began = System.nanoTime();
                     reply = attempt(job, work);
-                    setup.warning.computed(job.request, (System.nanoTime() - began) / 1_000_000);
+                    setup.computedInline(job.request, (System.nanoTime() - began) / 1_000_000);
                 }
             }
         }
+    }
+
+    private static long millis(long nanos) {
+        return Math.max(1, (nanos + 999_999) / 1_000_000);
     }
 
     private static Reply attempt(Job job, Supplier<Reply> step) {
@@ -210,22 +223,17 @@ final class HttpVerticle extends VerticleBase {
         return Reply.of(ApplicationErrors.handle(job.request, e));
     }
 
-    private void respond(Job job, Response response) {
+    private void respond(Job job, Response response, boolean keepAlive) {
+        if (job.req.response().ended()) return;
         Timing timing = job.exchange.finish();
         setup.accessLog().served(job.request, response.status(), timing);
-        boolean keepAlive = job.request.keepAlive() && !setup.draining;
-        write(job.req, response, timing, keepAlive, job.request.method().equals("HEAD"));
+        write(job.req, response, timing, keepAlive && !setup.draining.get(), job.request.method().equals("HEAD"));
     }
 
     private void refuse(HttpServerRequest req, Refusal refusal) {
-        ConnectionWatch watch = watches.get(req.connection());
+        Watch watch = watches.get(req.connection());
         if (watch == null || req.response().ended()) return;
-        setup.accessLog().refused(refusal.status(), refusal.reason());
-        if (req.response().headWritten()) {
-            req.connection().close();   // an answer had begun; nothing more can be said
-            return;
-        }
-        watch.requestBegan();
+        setup.accessLog().refused(refusal.status(), refusal.reason());   // an answer is always ended at once
         write(req, Response.text(refusal.status(), refusal.reason() + "\n"), Timing.refusedNow(watch.acceptedMicros), false, false);
     }
 
@@ -233,20 +241,23 @@ final class HttpVerticle extends VerticleBase {
     private void write(HttpServerRequest req, Response response, Timing timing, boolean keepAlive, boolean head) {
         HttpServerResponse out = req.response();
         if (out.closed() || out.ended()) return;
-        out.setStatusCode(response.status()).setStatusMessage(Status.reason(response.status()))
-                .putHeader("Server", ResponseWriter.SERVER).putHeader("Date", HttpDate.now());
-        if (response.contentType() != null) out.putHeader("Content-Type", response.contentType());
-        out.putHeader("Content-Length", Integer.toString(response.body().length))
-                .putHeader("Connection", keepAlive ? "keep-alive" : "close")
-                .putHeader(Timing.ACCEPTED, Long.toString(timing.acceptedMicros()))
-                .putHeader(Timing.STARTED, Long.toString(timing.startedMicros()))
-                .putHeader(Timing.FINISHED, Long.toString(timing.finishedMicros()))
-                .putHeader(Timing.SERVED_BY, timing.servedBy());
-        for (Header h : response.headers()) out.headers().add(h.name(), h.value());
+        String reason = Status.reason(response.status());
+        out.setStatusCode(response.status());
+        if (!reason.equals(out.getStatusMessage())) out.setStatusMessage(reason);   // Netty's own phrase costs nothing
+        // add, not putHeader (which first removes a header of the same name): the map is empty.
+        MultiMap headers = out.headers().add(SERVER_NAME, SERVER).add(DATE, HttpDate.now());
+        String type = response.contentType();
+        if (type != null) headers.add(CONTENT_TYPE, type.equals(Response.TEXT) ? TEXT : type);
+        headers.add(CONTENT_LENGTH, Integer.toString(response.body().length))
+                .add(CONNECTION, keepAlive ? HttpHeaders.KEEP_ALIVE : HttpHeaders.CLOSE)
+                .add(ACCEPTED, Long.toString(timing.acceptedMicros()))
+                .add(STARTED, Long.toString(timing.startedMicros()))
+                .add(FINISHED, Long.toString(timing.finishedMicros()))
+                .add(SERVED_BY, timing.servedBy());
+        for (Header h : response.headers()) headers.add(h.name(), h.value());
         watches.get(req.connection()).answered();
-        out.end(head || response.body().length == 0 ? Buffer.buffer() : Buffer.buffer(response.body())).onComplete(done -> {
-            if (!keepAlive) closeSoon(req);
-        });
+        Future<Void> sent = out.end(head || response.body().length == 0 ? Buffer.buffer() : Buffer.buffer(response.body()));
+        if (!keepAlive) sent.onComplete(done -> closeSoon(req));
     }
 
     /** Closes once the answer is out, after reading the rest of the body for a moment (else a reset). */
@@ -261,26 +272,68 @@ final class HttpVerticle extends VerticleBase {
         vertx.setTimer(LINGER_MILLIS, id -> connection.close());
     }
 
-    /** Vert.x's request as the application's; an absolute-form target is split as the shared codec does. */
-    static Request request(HttpServerRequest req, Buffer body) {
-        List<Header> fields = new ArrayList<>(req.headers().size());
+    /** Vert.x's request as the application's; Vert.x splits an absolute-form target as the shared codec does. */
+    private static Request request(HttpServerRequest req, Buffer body) {
+        List<Header> fields = new ArrayList<>();   // not headers().size(): Vert.x counts a set of the names
         for (Map.Entry<String, String> e : req.headers()) fields.add(new Header(e.getKey(), e.getValue()));
-        String target = req.uri();
-        String origin = target;
-        if (!target.startsWith("/") && !target.equals("*")) {
-            int slash = target.indexOf('/', target.indexOf("//") + 2);
-            origin = slash < 0 ? "/" : target.substring(slash);
-        }
-        int q = origin.indexOf('?');
-        return new Request(req.method().name(), target, q < 0 ? origin : origin.substring(0, q), q < 0 ? "" : origin.substring(q + 1),
+        String query = req.query();
+        return new Request(req.method().name(), req.uri(), req.path(), query == null ? "" : query,
                 req.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1", new Headers(fields),
-                body.length() == 0 ? Request.NO_BODY : body.getBytes());
+                body == null || body.length() == 0 ? Request.NO_BODY : body.getBytes());
     }
 
     /** One request's work in progress. */
-    private record Job(HttpServerRequest req, ConnectionWatch watch, Request request, Exchange exchange) {
-        Job(HttpServerRequest req, ConnectionWatch watch, Request request) {
-            this(req, watch, request, new Exchange(request, watch.acceptedMicros));
+    private record Job(HttpServerRequest req, Request request, Exchange exchange) {
+    }
+
+    /**
+     * The deadlines of one connection that Vert.x does not keep: its idle timeout counts only socket activity
+     * (it would cut a long {@code /sleep}), and it has no header deadline. One timer, re-armed lazily (a request
+     * does not touch it): nothing may arrive for {@code headerReadTimeout} after accept or {@code idleTimeout}
+     * after the last answer (close), and a body may not pause for {@code idleTimeout} (408, close). A request
+     * being served is never cut: its work has the request deadline. Event-loop confined.
+     */
+    private final class Watch {
+
+        /** When the connection was accepted, in epoch microseconds: the X-Accepted-At of its requests. */
+        final long acceptedMicros = Timing.nowMicros();
+        final HttpConnection connection;
+        /** The request being served: Vert.x hands over a pipelined one only once this one is answered. */
+        HttpServerRequest current;
+        boolean readingBody;
+        /** The quiet time allowed: the header timeout until the first answer, then the idle timeout. */
+        long window = setup.limits.headerReadTimeout().toNanos();
+        /** Since when the connection is quiet: accepted, last answered, or last body bytes. */
+        long since = System.nanoTime();
+
+        Watch(HttpConnection connection) {
+            this.connection = connection;
+            arm(window);
+        }
+
+        void bodyRead() {
+            readingBody = true;
+            since = System.nanoTime();
+            window = setup.limits.idleTimeout().toNanos();
+        }
+
+        void answered() {
+            current = null;
+            readingBody = false;
+            since = System.nanoTime();
+            window = setup.limits.idleTimeout().toNanos();
+        }
+
+        private void arm(long nanos) {
+            vertx.setTimer(millis(nanos), id -> check());
+        }
+
+        private void check() {
+            if (watches.get(connection) != this) return;   // closed
+            long left = current != null && !readingBody ? window : since + window - System.nanoTime();
+            if (left > 0) arm(left);
+            else if (current != null) refuse(current, new Refusal(408, "request body timed out"));
+            else connection.close();
         }
     }
 }

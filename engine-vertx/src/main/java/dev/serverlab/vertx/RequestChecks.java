@@ -5,20 +5,15 @@ import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.MultiMap;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.*;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
+import java.util.*;
 
 /**
  * What the shared contract refuses and Vert.x's decoder lets through, checked on the request Vert.x
  * decoded: its headers, never its bytes. Sizes are counted as the shared codec counts them (the request
  * line without its CRLF, each header line with it), so every limit holds to the byte; Vert.x's own
- * limits are a little wider and stop only what is far over. (A version other than HTTP/1.0 and 1.1 never
- * gets here: Vert.x answers it itself, with 501.)
+ * limits are a little wider and stop only what is far over.
  */
 final class RequestChecks {
 
@@ -40,6 +35,9 @@ final class RequestChecks {
     /** The refusal for a decoded request's head, or null when it may be served. */
     static Refusal check(HttpServerRequest req, Limits limits) {
         HttpVersion version = req.version();
+        // Netty reads any HTTP/d.d (and http/1.1, upper-cased) as a version; Vert.x knows only 1.0 and 1.1.
+        // The answer's status line repeats the request's version, so only an upper-cased 1.x can read it: 400.
+        if (version == null) return new Refusal(400, "malformed or unsupported HTTP version");
         String target = req.uri();
         int line = req.method().name().length() + target.length() + "  HTTP/1.1".length();
         if (line > limits.maxRequestLineBytes()) return new Refusal(414, "request line too long");
@@ -47,29 +45,34 @@ final class RequestChecks {
         MultiMap headers = req.headers();
         long bytes = 0;
         int count = 0;
+        int hosts = 0;
         for (Map.Entry<String, String> h : headers) {
-            if (h.getKey().isEmpty()) return new Refusal(400, "empty header name");
-            bytes += h.getKey().length() + h.getValue().length() + ": \r\n".length();
+            String name = h.getKey();
+            if (name.isEmpty()) return new Refusal(400, "empty header name");
+            bytes += name.length() + h.getValue().length() + ": \r\n".length();
             count++;
+            if (name.equalsIgnoreCase("Host")) hosts++;
         }
         if (count > limits.maxHeaderCount()) return new Refusal(431, "too many header fields");
         if (bytes > limits.maxHeaderBytes()) return new Refusal(431, "header section too large");
-        List<String> hosts = headers.getAll("Host");
-        if (hosts.size() > 1) return new Refusal(400, "more than one Host header");
-        if (hosts.isEmpty() && version == HttpVersion.HTTP_1_1) return new Refusal(400, "missing Host header");
-        Refusal framing = framing(headers, version);
-        if (framing != null) return framing;
-        String expect = headers.get("Expect");
+        if (hosts > 1) return new Refusal(400, "more than one Host header");
+        if (hosts == 0 && version == HttpVersion.HTTP_1_1) return new Refusal(400, "missing Host header");
+        if (headers.contains(HttpHeaders.TRANSFER_ENCODING)) {
+            Refusal framing = framing(headers, version);
+            if (framing != null) return framing;
+        }
+        String expect = headers.get(HttpHeaders.EXPECT);
         if (expect != null && hasBody(req) && !expect.equalsIgnoreCase("100-continue")) return new Refusal(417, "unsupported expectation");
-        String length = headers.get("Content-Length");
+        String length = headers.get(HttpHeaders.CONTENT_LENGTH);
         if (length != null && Long.parseLong(length.trim()) > limits.maxBodyBytes()) return new Refusal(413, "body too large");
         return null;
     }
 
     /** Whether the request announces a body; an expectation on a request without one is ignored. */
     static boolean hasBody(HttpServerRequest req) {
-        String length = req.headers().get("Content-Length");
-        return req.headers().contains("Transfer-Encoding") || (length != null && !length.trim().equals("0"));
+        MultiMap headers = req.headers();
+        String length = headers.get(HttpHeaders.CONTENT_LENGTH);
+        return (length != null && !length.trim().equals("0")) || headers.contains(HttpHeaders.TRANSFER_ENCODING);
     }
 
     /** Origin form, absolute form or {@code *} (RFC 9112 §3.2), with no control character or space. */
@@ -78,18 +81,18 @@ final class RequestChecks {
             char c = target.charAt(i);
             if (c <= ' ' || c == 0x7f) return false;
         }
+        if (target.startsWith("/") || target.equals("*")) return true;
         String lower = target.toLowerCase(Locale.ROOT);
-        return target.startsWith("/") || target.equals("*") || lower.startsWith("http://") || lower.startsWith("https://");
+        return lower.startsWith("http://") || lower.startsWith("https://");
     }
 
     /** Transfer-Encoding: only on HTTP/1.1, never with Content-Length, chunked once and last (RFC 9112 §6). */
     private static Refusal framing(MultiMap headers, HttpVersion version) {
+        if (version == HttpVersion.HTTP_1_0 || headers.contains(HttpHeaders.CONTENT_LENGTH)) return new Refusal(400, "ambiguous framing");
         List<String> codings = new ArrayList<>();
-        for (String value : headers.getAll("Transfer-Encoding")) {
+        for (String value : headers.getAll(HttpHeaders.TRANSFER_ENCODING)) {
             for (String coding : value.split(",")) codings.add(coding.trim().toLowerCase(Locale.ROOT));
         }
-        if (codings.isEmpty()) return null;
-        if (version == HttpVersion.HTTP_1_0 || headers.contains("Content-Length")) return new Refusal(400, "ambiguous framing");
         if (codings.indexOf("chunked") != codings.size() - 1) return new Refusal(400, "chunked must be the last coding, once");
         return codings.size() > 1 ? new Refusal(501, "transfer coding not implemented") : null;
     }

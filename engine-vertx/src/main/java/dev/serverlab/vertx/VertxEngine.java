@@ -1,26 +1,15 @@
 package dev.serverlab.vertx;
 
-import dev.serverlab.api.EngineConfig;
-import dev.serverlab.api.EngineOption;
-import dev.serverlab.api.Engines;
-import dev.serverlab.api.RunningServer;
-import dev.serverlab.api.ServerEngine;
+import dev.serverlab.api.*;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.server.AccessLog;
 import dev.serverlab.api.server.Listener;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
+import io.vertx.core.*;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.BindException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.*;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -43,7 +32,6 @@ public final class VertxEngine implements ServerEngine {
     /** Vert.x picks its logging backend from this property, once, when it first logs. */
     static final String LOGGER_PROPERTY = "vertx.logger-delegate-factory-class-name";
     static final String SLF4J_FACTORY = "io.vertx.core.logging.SLF4JLogDelegateFactory";
-    private static final long START_SECONDS = 30;
     /** The warm-up: a few requests of the experiment, so the first client does not wait for class loading. */
     private static final String WARM_UP = "GET / HTTP/1.1\r\nHost: w\r\n\r\nHEAD /fib/1 HTTP/1.1\r\nHost: w\r\n\r\n"
             + "GET /sleep/1 HTTP/1.1\r\nHost: w\r\n\r\nPOST / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -75,12 +63,12 @@ public final class VertxEngine implements ServerEngine {
         int offload = config.count("offload", 0);
         InetSocketAddress address = Listener.address(config);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true)
-                // An inline CPU step is timed and reported once (BlockedLoopWarning). Vert.x's checker would warn
-                // at every check while a loop stays blocked, so it speaks only past the request deadline.
+                // An inline CPU step is timed and reported once (ServerSetup). Vert.x's checker would warn at
+                // every check while a loop stays blocked, so it speaks only past the request deadline.
                 .setMaxEventLoopExecuteTime(config.limits().requestDeadline().toMillis())
                 .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
                 .setWarningExceptionTime(1).setWarningExceptionTimeUnit(TimeUnit.HOURS));
-        // Vert.x logs an uncaught handler exception with its stack trace; say it in one line (trace at debug).
+        // Vert.x logs an uncaught handler exception with its stack trace; say it in one line.
         vertx.exceptionHandler(e -> log.warn("unexpected error in a Vert.x handler: {}", e.toString()));
         ServerSetup setup = new ServerSetup(address.getAddress().getHostAddress(), application, config.limits(),
                 new AccessLog(config.accessLog()), offload > 0 ? vertx.createSharedWorkerExecutor("vertx-offload", offload) : null);
@@ -91,13 +79,12 @@ public final class VertxEngine implements ServerEngine {
             int listen = config.port() == 0 ? -1 : config.port();
             List<HttpVerticle> instances = new CopyOnWriteArrayList<>();
             await(vertx.deployVerticle(() -> {
-                HttpVerticle verticle = new HttpVerticle(setup, setup.host, listen);
-                instances.add(verticle);
-                return verticle;
+                instances.add(new HttpVerticle(setup, setup.host, listen));
+                return instances.getLast();
             }, new DeploymentOptions().setInstances(loops)));
             port = instances.getFirst().actualPort();
         } catch (IOException | RuntimeException e) {
-            VertxServer.closeQuietly(vertx, config.limits().drainTimeout());
+            VertxServer.closeQuietly(vertx, setup);
             if (!(e instanceof BindException) && !String.valueOf(e.getMessage()).contains("Address already in use")) throw e;
             throw new Listener.PortInUseException(config.host(), config.port(), e);
         }
@@ -115,32 +102,52 @@ public final class VertxEngine implements ServerEngine {
      */
     private static void warmUp(Vertx vertx, ServerSetup setup) {
         InetAddress loopback = InetAddress.getLoopbackAddress();
-        HttpVerticle verticle = new HttpVerticle(setup.quiet(true), loopback.getHostAddress(), 0);
+        HttpVerticle verticle = new HttpVerticle(setup, loopback.getHostAddress(), 0);
+        setup.quiet = true;
         try {
             String id = await(vertx.deployVerticle(verticle));
             try (Socket socket = new Socket(loopback, verticle.actualPort())) {
                 socket.setSoTimeout(10_000);
                 socket.getOutputStream().write(WARM_UP.getBytes(StandardCharsets.ISO_8859_1));
-                InputStream in = socket.getInputStream();
-                while (in.read(new byte[4096]) >= 0) {
-                    // read every answer; the last request asked the server to close
-                }
+                socket.getInputStream().readAllBytes();   // every answer; the last request asked for a close
             } finally {
                 await(vertx.undeploy(id));
             }
         } catch (IOException | RuntimeException e) {
             log.debug("warm-up failed; the first requests will be slower", e);
         } finally {
-            setup.quiet(false);
+            setup.quiet = false;
         }
     }
 
     /** Waits for a Vert.x future from a plain thread. */
-    static <T> T await(Future<T> future) throws IOException {
+    private static <T> T await(Future<T> future) throws IOException {
         try {
-            return future.await(START_SECONDS, TimeUnit.SECONDS);
+            return future.await(30, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new IOException("Vert.x did not answer within " + START_SECONDS + " s", e);
+            throw new IOException("Vert.x did not answer within 30 s", e);
+        }
+    }
+
+    /**
+     * A started server. close() marks it draining (answers say {@code Connection: close}), then closes Vert.x,
+     * which undeploys every verticle: each one's {@code stop()} shuts its HttpServer down gracefully (no new
+     * connections, idle ones closed, in-flight requests answered within the drain timeout), then the loops
+     * and pools stop.
+     */
+    record VertxServer(Vertx vertx, ServerSetup setup, InetSocketAddress address, String details) implements RunningServer {
+
+        @Override
+        public void close() {
+            if (setup.draining.compareAndSet(false, true)) closeQuietly(vertx, setup);
+        }
+
+        static void closeQuietly(Vertx vertx, ServerSetup setup) {
+            try {
+                vertx.close().await(setup.limits.drainTimeout().plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | RuntimeException e) {
+                log.warn("Vert.x did not close cleanly: {}", e.toString());
+            }
         }
     }
 }

@@ -10,10 +10,9 @@ import java.util.Map;
 final class VertxStatusChoices {
 
     static final Map<String, Integer> CHOICES = Map.of(
-            // Vert.x answers any version other than HTTP/1.0 and HTTP/1.1 itself, with a bare 501 and a close,
-            // before a request handler runs (the shared codec says 505).
-            "unsupported version", 501,
-            "HTTP/2 preface", 501,
+            // A chunk's announced size is not visible: Vert.x streams the bytes that came and waits for the rest;
+            // the body's idle deadline ends the wait with a 408.
+            "chunk size beyond the body limit", 408,
             // Netty's decoder joins a folded line to the value before it (RFC 9112 §5.2 allows it).
             "obs-fold", 200,
             // Netty's decoder splits the request line on any run of whitespace (RFC 9112 §3 allows it).
