@@ -67,6 +67,8 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     private SocketWatchdog.Guard guard;
     private final Runnable closeWhenIdleTooLong = this::closeQuietly;
     private final Runnable closeWhenWriteStuck = this::writeTimedOut;
+    /** The socket's SO_TIMEOUT as last set here; a new socket's is 0, but -1 makes the first call set it. */
+    private int soTimeoutMillis = -1;
 
     public BlockingConnection(Socket socket, long acceptedMicros, Application application, CpuRunner cpu,
                               Limits limits, Connections connections, AccessLog accessLog) {
@@ -160,7 +162,7 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     private Read read(InputStream in, ByteBuffer buffer, long timeoutNanos) throws IOException {
         buffer.compact();
         try {
-            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos))));
+            soTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos))));
             int n = in.read(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
             if (n < 0) return Read.END;
             buffer.position(buffer.position() + n);
@@ -187,7 +189,7 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         if (Thread.currentThread().isVirtual()) Thread.yield();
         guard.arm(limits.idleTimeout().toNanos(), closeWhenIdleTooLong);
         try {
-            socket.setSoTimeout(0);
+            soTimeout(0);
             int n = in.read(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
             if (n < 0) return Read.END;
             buffer.position(buffer.position() + n);
@@ -198,13 +200,20 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         }
     }
 
+    /** Sets SO_TIMEOUT only when it changes: an idle read asks for 0 on every request, and each call locks and boxes. */
+    private void soTimeout(int millis) throws IOException {
+        if (millis == soTimeoutMillis) return;
+        socket.setSoTimeout(millis);
+        soTimeoutMillis = millis;
+    }
+
     private void refuse(InputStream in, OutputStream out, HttpException e) throws IOException {
         accessLog.refused(e.status(), e.reason());
         write(out, ResponseWriter.error(e, Timing.refusedNow(acceptedMicros)));
         socket.shutdownOutput();
         // Lingering close: closing with unread input makes the kernel send a reset, which can destroy
         // the answer before the client reads it. Discard what the client still sends, briefly and boundedly.
-        socket.setSoTimeout(LINGER_MILLIS);
+        soTimeout(LINGER_MILLIS);
         byte[] discard = new byte[4096];
         long budget = 64 * 1024;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
