@@ -151,7 +151,7 @@ final class Connection implements Ready {
             closing = true;
             state = State.WRITING;
         } else if (n > 0) {
-            lastActive = System.nanoTime();
+            lastActive = loop.now();
         }
         serve(in);
     }
@@ -165,7 +165,7 @@ final class Connection implements Ready {
             readAgainIfAllowed();
             if (state == State.READING && in.hasRemaining() && parseNext(in)) continue;
             int before = out.pendingBytes();
-            if (before > 0 && out.writeTo(channel) > 0) lastActive = System.nanoTime();
+            if (before > 0 && out.writeTo(channel) > 0) lastActive = loop.now();
             readAgainIfAllowed();
             if (state == State.WRITING && closing && out.pendingBytes() == 0) {
                 linger();

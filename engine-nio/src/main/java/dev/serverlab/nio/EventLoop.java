@@ -66,6 +66,9 @@ final class EventLoop implements Runnable {
     /** One read buffer for every connection of the loop: bytes left unparsed are copied out of it. */
     private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
     private boolean draining;
+    /** {@link #now()}: the clock, read once per batch of ready keys (and once for the tasks and timers after it). */
+    private long batchNanos;
+    private boolean batchTimed;
 
     EventLoop(String name, Service service) throws IOException {
         this.name = name;
@@ -159,6 +162,7 @@ final class EventLoop implements Runnable {
     /** Waits for readiness until the next timer is due (not at all when a task waits), then dispatches. */
     private void select() throws IOException {
         long delay = timers.nanosToNext(System.nanoTime());
+        batchTimed = false;
         if (!tasks.isEmpty() || delay == 0) {
             selector.selectNow(this::dispatch);
         } else if (delay < 0) {
@@ -167,6 +171,7 @@ final class EventLoop implements Runnable {
             // Round up: waking a little late is fine; waking early would spin until the timer is due.
             selector.select(this::dispatch, (delay + 999_999) / 1_000_000);
         }
+        batchTimed = false;
         wakeupPending.set(false);
     }
 
@@ -199,6 +204,18 @@ final class EventLoop implements Runnable {
             connections.add(c);
             c.open();
         });
+    }
+
+    /**
+     * {@link System#nanoTime()} as of this batch of ready keys: what a connection's idle clock counts from.
+     * One reading serves every connection of the batch; it is behind the clock by the batch's work at most.
+     */
+    long now() {
+        if (!batchTimed) {
+            batchNanos = System.nanoTime();
+            batchTimed = true;
+        }
+        return batchNanos;
     }
 
     /** The loop's read buffer, cleared for the next read; valid until the loop reads for another connection. */

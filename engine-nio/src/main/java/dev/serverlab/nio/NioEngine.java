@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The event loop, written by hand: the experiment's asyncio. One thread and one {@link java.nio.channels.Selector}
@@ -98,38 +99,17 @@ public final class NioEngine implements ServerEngine {
         for (EventLoop loop : group) loop.start();
         String details = "loops=" + loops + ", cpu work " + (offload == null ? "inline on the loop" : "on " + offloadThreads + " offload threads");
         log.debug("nio listening on {} with {}", listener.socket().getLocalSocketAddress(), details);
-        return new Server((InetSocketAddress) listener.socket().getLocalSocketAddress(), acceptor, group, offload, config, details);
+        return new Server((InetSocketAddress) listener.socket().getLocalSocketAddress(), details, acceptor, group, offload, config,
+                new AtomicBoolean());
     }
 
-    /** A started group of loops, and the offload pool if there is one. */
-    static final class Server implements RunningServer {
-        private final InetSocketAddress address;
-        private final Acceptor acceptor;
-        private final List<EventLoop> loops;
-        private final ExecutorService offload;
-        private final EngineConfig config;
-        private final String details;
-        private boolean closed;
-
-        Server(InetSocketAddress address, Acceptor acceptor, List<EventLoop> loops, ExecutorService offload, EngineConfig config,
-               String details) {
-            this.address = address;
-            this.acceptor = acceptor;
-            this.loops = loops;
-            this.offload = offload;
-            this.config = config;
-            this.details = details;
-        }
-
-        @Override
-        public InetSocketAddress address() {
-            return address;
-        }
-
-        @Override
-        public String details() {
-            return details;
-        }
+    /**
+     * A started group of loops, and the offload pool if there is one.
+     *
+     * @param closed set by the first {@link #close()}; later calls wait for it (they lock the same record) and return
+     */
+    record Server(InetSocketAddress address, String details, Acceptor acceptor, List<EventLoop> loops, ExecutorService offload,
+                  EngineConfig config, AtomicBoolean closed) implements RunningServer {
 
         /** Connections open on every loop; for tests. */
         int openConnections() {
@@ -147,8 +127,7 @@ public final class NioEngine implements ServerEngine {
          */
         @Override
         public synchronized void close() {
-            if (closed) return;
-            closed = true;
+            if (!closed.compareAndSet(false, true)) return;
             long timeout = config.limits().drainTimeout().toNanos();
             long deadline = System.nanoTime() + timeout;
             EventLoop home = loops.get(0);

@@ -23,8 +23,9 @@ final class ExperimentApp implements Application {
     /** The body of {@code GET /}; the nginx configuration in bench/ serves the same bytes. */
     static final String HELLO = "Hello, World!\n";
 
-    private static final Response HELLO_RESPONSE = Response.ok(HELLO);
-    private static final Response NOT_FOUND = Response.text(404, "not found\n");
+    /** Immutable, so one answer serves every {@code GET /}: the hot path allocates no reply. */
+    private static final Reply HELLO_REPLY = Reply.of(Response.ok(HELLO));
+    private static final Reply NOT_FOUND = Reply.of(Response.text(404, "not found\n"));
 
     private ExperimentApp() {
     }
@@ -35,7 +36,7 @@ final class ExperimentApp implements Application {
         String method = request.method();
         boolean get = method.equals("GET") || method.equals("HEAD");
         if (path.equals("/")) {
-            if (get) return Reply.of(HELLO_RESPONSE);
+            if (get) return HELLO_REPLY;
             if (method.equals("POST")) return Reply.of(echo(request));
             return Reply.of(notAllowed("GET, HEAD, POST"));
         }
@@ -51,7 +52,7 @@ final class ExperimentApp implements Application {
             if (ms < 0) return Reply.of(badRequest("ms must be a whole number from 0 to " + Workloads.MAX_SLEEP_MS));
             return Reply.sleep(Duration.ofMillis(ms), () -> Reply.of(Response.ok(ms + "\n")));
         }
-        return Reply.of(NOT_FOUND);
+        return NOT_FOUND;
     }
 
     private static Response echo(Request request) {

@@ -17,7 +17,8 @@ public final class Headers {
 
     /** The first value of {@code name}, or null. */
     public String get(String name) {
-        for (Header h : fields) {
+        for (int i = 0; i < fields.size(); i++) { // by index: no iterator per lookup on the hot path
+            Header h = fields.get(i);
             if (h.name().equalsIgnoreCase(name)) return h.value();
         }
         return null;

@@ -45,6 +45,18 @@ public final class HttpDate {
         return at + b.length;
     }
 
+    /**
+     * Copies the current second's bytes into {@code dst} at {@code at}, as {@link #copyNow}, given the epoch
+     * microseconds of a moment the caller has just read from the clock: when that moment falls in the second
+     * already cached, those bytes are copied without reading the clock again.
+     */
+    static int copyAt(long epochMicros, byte[] dst, int at) {
+        Cached c = cached;
+        if (Math.floorDiv(epochMicros, 1_000_000L) != c.second) c = current();
+        System.arraycopy(c.bytes, 0, dst, at, c.bytes.length);
+        return at + c.bytes.length;
+    }
+
     private static Cached current() {
         long second = System.currentTimeMillis() / 1000;
         Cached c = cached;

@@ -102,7 +102,8 @@ public final class ResponseWriter {
         int status = response.status();
         byte[] line = STATUS_LINES[status];
         put(line != null ? line : statusLine(status));
-        size = HttpDate.copyNow(bytes, size);
+        // The timing's finish was read from the clock a moment ago: within the cached second, it dates the response.
+        size = timing != null ? HttpDate.copyAt(timing.finishedMicros(), bytes, size) : HttpDate.copyNow(bytes, size);
         String type = response.contentType();
         if (type == Response.TEXT) {
             put(CONTENT_TYPE_TEXT);

@@ -63,6 +63,12 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     /** Guards {@link #runner}: a forced close interrupts the thread serving this connection, and no other. */
     private final Object runnerLock = new Object();
     private Thread runner;
+    /** Times this connection's blocking calls, from {@link #run}'s start; re-armed for each, without allocating. */
+    private SocketWatchdog.Guard guard;
+    private final Runnable closeWhenIdleTooLong = this::closeQuietly;
+    private final Runnable closeWhenWriteStuck = this::writeTimedOut;
+    /** The socket's SO_TIMEOUT as last set here; a new socket's is 0, but -1 makes the first call set it. */
+    private int soTimeoutMillis = -1;
 
     public BlockingConnection(Socket socket, long acceptedMicros, Application application, CpuRunner cpu,
                               Limits limits, Connections connections, AccessLog accessLog) {
@@ -82,6 +88,7 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         synchronized (runnerLock) {
             runner = Thread.currentThread();
         }
+        guard = SocketWatchdog.SHARED.register();
         try {
             // Even while draining, a connection accepted before the listener closed is served: its request
             // was accepted. It is answered with Connection: close.
@@ -95,6 +102,7 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
             log.warn("connection from {} failed; closing it", socket.getRemoteSocketAddress(), e);
         } finally {
             state.set(CLOSED);
+            guard.close();
             connections.remove(this);
             closeQuietly();
             synchronized (runnerLock) {
@@ -154,7 +162,7 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     private Read read(InputStream in, ByteBuffer buffer, long timeoutNanos) throws IOException {
         buffer.compact();
         try {
-            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos))));
+            soTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos))));
             int n = in.read(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
             if (n < 0) return Read.END;
             buffer.position(buffer.position() + n);
@@ -174,15 +182,29 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
      */
     private Read readIdle(InputStream in, ByteBuffer buffer) throws IOException {
         buffer.compact();
-        try (SocketWatchdog.Guard ignored = SocketWatchdog.SHARED.watch(limits.idleTimeout(), this::closeQuietly)) {
-            socket.setSoTimeout(0);
+        // A virtual thread whose read finds nothing parks: the JDK arms its poller for the socket (epoll_ctl)
+        // and the poller wakes the thread later, after a read that came back empty. Under load the client's
+        // next request is a moment away, so let the other connections run first: the read then usually finds
+        // it. With nothing else to run, the yield returns at once. (See engine-virtual's README.)
+        if (Thread.currentThread().isVirtual()) Thread.yield();
+        guard.arm(limits.idleTimeout().toNanos(), closeWhenIdleTooLong);
+        try {
+            soTimeout(0);
             int n = in.read(buffer.array(), buffer.arrayOffset() + buffer.position(), buffer.remaining());
             if (n < 0) return Read.END;
             buffer.position(buffer.position() + n);
             return Read.DATA;
         } finally {
+            guard.disarm();
             buffer.flip();
         }
+    }
+
+    /** Sets SO_TIMEOUT only when it changes: an idle read asks for 0 on every request, and each call locks and boxes. */
+    private void soTimeout(int millis) throws IOException {
+        if (millis == soTimeoutMillis) return;
+        socket.setSoTimeout(millis);
+        soTimeoutMillis = millis;
     }
 
     private void refuse(InputStream in, OutputStream out, HttpException e) throws IOException {
@@ -191,7 +213,7 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         socket.shutdownOutput();
         // Lingering close: closing with unread input makes the kernel send a reset, which can destroy
         // the answer before the client reads it. Discard what the client still sends, briefly and boundedly.
-        socket.setSoTimeout(LINGER_MILLIS);
+        soTimeout(LINGER_MILLIS);
         byte[] discard = new byte[4096];
         long budget = 64 * 1024;
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
@@ -205,15 +227,21 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
 
     /** Writes what {@code writer} holds, as {@link #write(OutputStream, ByteBuffer)} does. */
     private void write(OutputStream out, ResponseWriter writer) throws IOException {
-        try (SocketWatchdog.Guard ignored = SocketWatchdog.SHARED.watch(limits.idleTimeout(), this::writeTimedOut)) {
+        guard.arm(limits.idleTimeout().toNanos(), closeWhenWriteStuck);
+        try {
             writer.writeTo(out);
+        } finally {
+            guard.disarm();
         }
     }
 
     /** A blocking write, closed by the socket watchdog if the client leaves it blocked past the idle timeout. */
     private void write(OutputStream out, ByteBuffer b) throws IOException {
-        try (SocketWatchdog.Guard ignored = SocketWatchdog.SHARED.watch(limits.idleTimeout(), this::writeTimedOut)) {
+        guard.arm(limits.idleTimeout().toNanos(), closeWhenWriteStuck);
+        try {
             out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+        } finally {
+            guard.disarm();
         }
     }
 

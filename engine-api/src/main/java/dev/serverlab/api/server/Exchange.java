@@ -49,9 +49,17 @@ public final class Exchange {
         return deadline.toNanos() - (System.nanoTime() - startedNanos);
     }
 
-    /** Call when the response is ready. */
+    /**
+     * Call when the response is ready, on the thread that made it. A request answered at once, without a
+     * step that called {@link #markStarted()}, started and finished at this moment: one reading of the
+     * clock serves both.
+     */
     public Timing finish() {
-        if (startedMicros == 0) markStarted();
-        return new Timing(acceptedMicros, startedMicros, Timing.nowMicros(), servedBy);
+        long now = Timing.nowMicros();
+        if (startedMicros == 0) {
+            startedMicros = now;
+            servedBy = Timing.currentWorker();
+        }
+        return new Timing(acceptedMicros, startedMicros, now, servedBy);
     }
 }

@@ -39,8 +39,7 @@ public final class Steps {
             while (true) {
                 switch (reply) {
                     case Reply.Done done -> {
-                        exchange.markStarted();
-                        return done.response();
+                        return done.response(); // Exchange.finish() marks an answer given at once as started
                     }
                     case Reply.Compute compute -> {
                         exchange.markStarted();
