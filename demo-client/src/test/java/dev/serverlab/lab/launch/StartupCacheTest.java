@@ -99,6 +99,7 @@ class StartupCacheTest {
         Path cache = Files.writeString(dir.resolve("lab.aot"), "a cache");
         writeKey(cache, System.getProperty("java.class.path"), Instant.EPOCH.plusSeconds(1));
         Path jar = Files.writeString(dir.resolve("rebuilt.jar"), "");
+        Files.setLastModifiedTime(jar, FileTime.from(Instant.now().minusSeconds(120)));
         System.setProperty(StartupCache.PROPERTY, cache.toString());
         try (ServerProcess server = ServerProcess.start("blocking", List.of(), List.of(), Duration.ofSeconds(120))) {
             // every entry of the class path is newer than a key of 1970
