@@ -9,6 +9,7 @@ import dev.serverlab.api.app.Application;
 import dev.serverlab.lab.load.LoadGenerator;
 import dev.serverlab.lab.load.Target;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 
@@ -47,7 +48,7 @@ public final class Training {
             try {
                 train(engine, each);
                 trained++;
-            } catch (RuntimeException | java.io.IOException e) {
+            } catch (RuntimeException | IOException e) {
                 System.err.println("training: engine '" + engine.name() + "' skipped: " + e);
             }
         }
@@ -55,7 +56,7 @@ public final class Training {
         System.exit(trained > 0 ? 0 : 1);
     }
 
-    private static void train(ServerEngine engine, Duration each) throws java.io.IOException, InterruptedException {
+    private static void train(ServerEngine engine, Duration each) throws IOException, InterruptedException {
         EngineConfig config = EngineConfig.ephemeral();
         // One worker is enough to run the engine's code; prefork's workers are JVMs of their own anyway.
         if (engine.options().stream().anyMatch(o -> o.name().equals(EngineOption.WORKERS))) config = config.withWorkers(1);
@@ -68,8 +69,10 @@ public final class Training {
         System.out.println("training: " + engine.name() + " served");
     }
 
+    /** Loads {@code target} for {@code duration}; an engine that answers nothing has not been trained. */
     private static void load(Target target, int connections, Duration duration) throws InterruptedException {
-        LoadGenerator.run(new LoadGenerator.Plan(target, connections, 1, LoadGenerator.Warmup.fixed(Duration.ZERO), duration, 0,
-                Duration.ofSeconds(5)), (elapsed, warmingUp, rate, errors) -> { });
+        LoadGenerator.Result result = LoadGenerator.run(new LoadGenerator.Plan(target, connections, 1,
+                LoadGenerator.Warmup.fixed(Duration.ZERO), duration, 0, Duration.ofSeconds(5)), (elapsed, warmingUp, rate, errors) -> { });
+        if (result.totalAnswered() == 0) throw new IllegalStateException(target.url() + " answered nothing");
     }
 }
