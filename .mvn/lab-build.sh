@@ -45,8 +45,9 @@ serverlab_lab_record() {
   mv -f "$1/.lab/inputs.$$" "$1/demo-client/target/lab.inputs"
 }
 
-# One build at a time: a second ./lab waits here until the first is done. The lock is a directory (atomic
-# on every file system) holding its owner's pid; a lock whose owner died is taken over.
+# One build (or training) at a time: a second ./lab waits here until the first is done. The lock is a
+# directory (atomic on every file system) holding its owner's pid; a lock whose owner died is taken over.
+# Until serverlab_lab_unlock, an exit (Ctrl-C too) releases it.
 serverlab_lab_lock() {
   mkdir -p "$1/.lab"
   _lock="$1/.lab/build.lock" _told=false
@@ -63,8 +64,74 @@ serverlab_lab_lock() {
     sleep 1
   done
   echo $$ > "$_lock/pid"
+  _serverlab_locked=$1
+  trap 'serverlab_lab_unlock "$_serverlab_locked"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
 }
 
 serverlab_lab_unlock() {
   rm -rf "$1/.lab/build.lock"
+  trap - EXIT INT TERM
+}
+
+# ./lab's start-up cache: a JDK 25 AOT cache (JEP 483, 514, 515) of the classes and method profiles of the
+# lab's engines at work, which ./lab and the server JVMs it starts use (see StartupCache.java). It lives in
+# demo-client/target/aot and is trained once per build and JDK by Training.java, which serves every engine on
+# loopback for a few seconds. Skipped on a JDK before 25 and with LAB_AOT=off. It is stale when the JDK or the
+# class path differ from what its key file records, or an entry of the class path is newer than the key; a
+# training that failed is not tried again until then.
+
+# The demo-client jar (the cache cannot hold classes from a folder such as target/classes), or false.
+serverlab_lab_jar() {
+  for _jar in "$1"/demo-client/target/serverlab-demo-client-*.jar; do
+    case $_jar in *-sources.jar|*-javadoc.jar|*-tests.jar) continue ;; esac
+    if [ -f "$_jar" ]; then echo "$_jar"; return 0; fi
+  done
+  return 1
+}
+
+# 0 (true) when ./lab uses a start-up cache with the JDK at $1: on unless LAB_AOT=off, and a JDK >= 25 (read
+# from its release file: no JVM is started to ask).
+serverlab_aot_wanted() {
+  [ "${LAB_AOT:-on}" != off ] || return 1
+  _v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null | head -n 1)
+  [ "${_v:-0}" -ge 25 ]
+}
+
+# What a cache depends on: the JDK ($1, its path and release file) and the class path ($2).
+serverlab_aot_key() {
+  printf 'java.home=%s\n' "$1"
+  cat "$1/release"
+  printf 'class.path=%s\n' "$2"
+}
+
+# 0 (true) when the cache in folder $1 must be trained for JDK $2 and class path $3; prints why on stdout.
+serverlab_aot_stale() {
+  [ -e "$1/lab.aot.key" ] || { echo "none yet"; return 0; }
+  serverlab_aot_key "$2" "$3" | cmp -s - "$1/lab.aot.key" || { echo "the JDK or the class path changed"; return 0; }
+  _old_ifs=$IFS; IFS=:
+  for _entry in $3; do
+    if [ "$_entry" -nt "$1/lab.aot.key" ]; then IFS=$_old_ifs; echo "changed $_entry"; return 0; fi
+  done
+  IFS=$_old_ifs
+  return 1
+}
+
+# Trains the cache in folder $1 for JDK $2 and class path $3. Never fails the lab: without a cache it runs as
+# it always did. The key is written before the training, so a jar rebuilt meanwhile makes it stale.
+serverlab_aot_train() {
+  mkdir -p "$1"
+  rm -f "$1/lab.aot" "$1/lab.aot.key"
+  serverlab_aot_key "$2" "$3" > "$1/lab.aot.key.$$"
+  # The same --enable-native-access as ./lab's own JVM: the cache records it, and a JVM started otherwise
+  # would set part of the cache aside.
+  if "$2/bin/java" --enable-native-access=ALL-UNNAMED -XX:AOTCacheOutput="$1/lab.aot.$$" -cp "$3" \
+      dev.serverlab.lab.launch.Training >"$1/training.log" 2>&1 && [ -s "$1/lab.aot.$$" ]; then
+    mv -f "$1/lab.aot.$$" "$1/lab.aot"
+  else
+    echo "lab: the start-up cache could not be trained (see $1/training.log); running without it" >&2
+    rm -f "$1/lab.aot.$$" "$1/lab.aot.$$.config"
+  fi
+  mv -f "$1/lab.aot.key.$$" "$1/lab.aot.key"
 }

@@ -36,14 +36,27 @@ class LauncherTest {
             while [ -e "$root/hold" ]; do sleep 0.05; done
             if [ -e "$root/fail" ]; then echo "fake build failure"; exit 1; fi
             mkdir -p "$root/demo-client/target/classes" "$root/lib"
+            : > "$root/demo-client/target/serverlab-demo-client-1.0.jar"
             : > "$root/lib/a.jar"
             printf '%s' "$root/lib/a.jar" > "$root/demo-client/target/lab.classpath"
             """;
 
-    /** Answers the launcher's version check and "runs" the lab at once: no JVM start per run. */
+    /**
+     * Answers the launcher's version check and "runs" the lab at once: no JVM start per run. A training run
+     * (-XX:AOTCacheOutput) is recorded in trainings.log and writes a cache, unless the test made it fail.
+     */
     private static final String FAKE_JAVA = """
             #!/bin/sh
             if [ "$1" = -version ]; then echo 'openjdk version "25.0.1" 2025-10-21' >&2; exit 0; fi
+            root=$(cd "$(dirname "$0")/../.." && pwd)
+            for arg in "$@"; do
+              case $arg in -XX:AOTCacheOutput=*)
+                echo training >> "$root/trainings.log"
+                if [ -e "$root/training-fails" ]; then exit 1; fi
+                echo cache > "${arg#-XX:AOTCacheOutput=}"
+                exit 0 ;;
+              esac
+            done
             echo "fake java: $*"
             """;
 
@@ -170,6 +183,80 @@ class LauncherTest {
         assertThat(finish(lab)).as(read("lab.log")).isEqualTo(4);
         assertThat(read("lab.log")).contains("needs a JDK 21 or newer");
         assertThat(builds()).isZero();
+    }
+
+    // The start-up cache. The fake JDK has no release file unless a test writes one: without it, no cache.
+
+    @Test
+    void aJdk25TrainsTheStartUpCacheOnceAndEveryRunUsesIt() throws Exception {
+        jdkRelease("25.0.1", "25.0.1+8");
+        builtAfter();
+        assertThat(trainings()).isEqualTo(1);
+        builtAfter();
+        assertThat(trainings()).as("a fresh cache is not trained again").isEqualTo(1);
+        Path cache = root.resolve("demo-client/target/aot/lab.aot");
+        assertThat(read("lab.log")).contains("-XX:AOTCache=" + cache, "-Xlog:aot*=off,cds*=off", "-Dserverlab.aot.cache=" + cache,
+                "-cp " + root.resolve("demo-client/target/serverlab-demo-client-1.0.jar") + ":");
+    }
+
+    @Test
+    void theCacheIsTrainedAgainWhenAJarOfTheClassPathChanged() throws Exception {
+        jdkRelease("25.0.1", "25.0.1+8");
+        builtAfter();
+        Files.setLastModifiedTime(root.resolve("lib/a.jar"), FileTime.from(Instant.now().plusSeconds(60)));
+        builtAfter();
+        assertThat(builds()).as("a jar, not a source, changed").isEqualTo(1);
+        assertThat(trainings()).isEqualTo(2);
+    }
+
+    @Test
+    void theCacheIsTrainedAgainWhenTheJdkChanged() throws Exception {
+        jdkRelease("25.0.1", "25.0.1+8");
+        builtAfter();
+        jdkRelease("25.0.2", "25.0.2+10");
+        builtAfter();
+        assertThat(trainings()).isEqualTo(2);
+        assertThat(read("lab.log")).contains("-XX:AOTCache=");
+    }
+
+    @Test
+    void aJdkBefore25RunsTheLabAsBeforeWithoutACache() throws Exception {
+        jdkRelease("21.0.5", "21.0.5+11");
+        builtAfter();
+        assertThat(trainings()).isZero();
+        assertThat(read("lab.log")).doesNotContain("AOT", "aot").contains("-cp " + root.resolve("demo-client/target/classes") + ":");
+    }
+
+    @Test
+    void labAotOffRunsWithoutTheCache() throws Exception {
+        jdkRelease("25.0.1", "25.0.1+8");
+        ProcessBuilder builder = command("lab.log");
+        builder.environment().put("LAB_AOT", "off");
+        Process lab = builder.start();
+        started.add(lab);
+        assertThat(finish(lab)).as(read("lab.log")).isZero();
+        assertThat(trainings()).isZero();
+        assertThat(read("lab.log")).doesNotContain("AOT", "aot");
+    }
+
+    @Test
+    void aFailedTrainingIsReportedOnceAndTheLabRunsWithoutACache() throws Exception {
+        jdkRelease("25.0.1", "25.0.1+8");
+        write("training-fails", "");
+        builtAfter();
+        assertThat(read("lab.log")).contains("could not be trained").doesNotContain("-XX:AOTCache").contains("fake java:");
+        builtAfter();
+        assertThat(trainings()).as("not tried again until the build or the JDK changes").isEqualTo(1);
+        assertThat(read("lab.log")).doesNotContain("could not be trained");
+    }
+
+    private void jdkRelease(String version, String runtime) throws IOException {
+        write("jdk/release", "JAVA_VERSION=\"" + version + "\"\nJAVA_RUNTIME_VERSION=\"" + runtime + "\"\n");
+    }
+
+    private int trainings() {
+        String log = read("trainings.log");
+        return log.isEmpty() ? 0 : log.split("\n").length;
     }
 
     /** A PATH folder with the tools the scripts use, and no java (the machine's may be >= 21). */

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 
 /**
  * An engine served by {@code ./lab serve} in a fresh JVM, started from the same java and class path as
- * this one, so no JIT or GC state leaks from one engine to the next. Closing it stops the server
+ * this one, so no JIT or GC state leaks from one engine to the next; with the lab's start-up cache when
+ * there is one ({@link StartupCache}). Closing it stops the server
  * gracefully (SIGTERM), then by force after a grace period, and ends every process it started, by PID.
  * A shutdown hook does the same on Ctrl-C.
  */
@@ -68,6 +69,7 @@ public final class ServerProcess implements AutoCloseable {
     public static ServerProcess start(String engine, List<String> serveArgs, List<String> jvmArgs, Duration timeout) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+        command.addAll(StartupCache.jvmArgs(jvmArgs));   // before the caller's, which may override it
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
