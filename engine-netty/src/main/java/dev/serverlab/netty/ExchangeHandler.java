@@ -1,27 +1,18 @@
 package dev.serverlab.netty;
 
 import dev.serverlab.api.app.*;
-import dev.serverlab.api.http.HttpDate;
-import dev.serverlab.api.http.HttpException;
-import dev.serverlab.api.http.ResponseWriter;
-import dev.serverlab.api.http.Status;
-import dev.serverlab.api.http.Timing;
+import dev.serverlab.api.http.*;
 import dev.serverlab.api.server.ApplicationErrors;
 import dev.serverlab.api.server.Exchange;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.*;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.*;
-import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.*;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +23,8 @@ import java.util.function.Supplier;
  * in request order. Only that loop touches the fields. Where it sits in the connection's pipeline:
  *
  * <pre>
- *   socket ─► IdleStateHandler ─► RequestDecoder ─► RequestAggregator ─► ExchangeHandler
- *   socket ◄─ HttpResponseEncoder ◄──────────────────────────────────────────┘
+ *   socket ─► IdleStateHandler ─► RequestDecoder ─► ExchangeHandler: head (checked) + body parts ─► request
+ *   socket ◄─ HttpResponseEncoder ◄───────────────────────┘
  *
  *   request ─► waiting ─► handle ─┬─ Done ──────────────────────────────► answer (flushed at readComplete)
  *   (in order)                    ├─ Compute, inline: the loop computes ─► and every connection on it waits
@@ -44,10 +35,10 @@ import java.util.function.Supplier;
  *
  * Reading stops ({@code autoRead} off) only while a request waits for a timer or the pool, or while the
  * client does not read its answers: a request answered inline changes nothing in the socket's interest set,
- * so costs no {@code epoll_ctl}. A request Netty or a check refused comes in its turn with a failed
- * {@code DecoderResult}; it gets a short reason, and the connection closes. Deadlines: headerReadTimeout from
- * a request's first byte to its head (408); idleTimeout without a read while nothing is in flight, or with an
- * answer stuck unread (closed); requestDeadline for a wait (503 at once) or offloaded work (503 when it passes).
+ * so costs no {@code epoll_ctl}. A request Netty or a check refused keeps its place in line; it gets a short
+ * reason, and the connection closes. Deadlines: headerReadTimeout from a request's first byte to its head
+ * (408); idleTimeout without a read while nothing is in flight (closed; 408 mid-body), or with answers the
+ * client does not take (closed); requestDeadline for a wait (503 at once) or offloaded work (503 when it passes).
  */
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
@@ -55,37 +46,83 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     static final Object DRAIN = "drain";
     /** How long an idle connection may still deliver a request already sent when shutdown begins. */
     static final long DRAIN_GRACE_MILLIS = 50;
+    /** Answers are built by us from trusted values: Netty need not validate them, nor hash names each time. */
+    private static final HttpHeadersFactory ANSWER_HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    private static final AsciiString SERVER = AsciiString.cached("Server"), SERVER_NAME = AsciiString.cached(ResponseWriter.SERVER),
+            DATE = AsciiString.cached("Date"), CONTENT_TYPE = AsciiString.cached("Content-Type"),
+            CONTENT_LENGTH = AsciiString.cached("Content-Length"), CONNECTION = AsciiString.cached("Connection"),
+            ACCEPTED = AsciiString.cached(Timing.ACCEPTED), STARTED = AsciiString.cached(Timing.STARTED),
+            FINISHED = AsciiString.cached(Timing.FINISHED), SERVED_BY = AsciiString.cached(Timing.SERVED_BY);
 
     private final HttpPipeline server;
+    private final HttpPipeline.RequestDecoder decoder;
     private final long acceptedMicros;
-    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
-    HttpPipeline.RequestDecoder decoder;
+    /** Requests received and refusals ({@link HttpException}), in arrival order, behind the one in flight. */
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    /** The head whose body is still arriving (idleTimeout bounds a pause), and the body so far. */
+    private HttpRequest head;
+    private byte[] body;
+    private int bodySize;
     /** The request waiting for a timer or the pool, or null. */
     private Exchange inFlight;
     private ScheduledFuture<?> headerDeadline;
-    /** A head arrived and its body is still coming: no header deadline, idleTimeout bounds a pause. */
-    private boolean readingBody;
+    private ScheduledFuture<?> writeDeadline;
     private boolean closing;
     private boolean inRead;
     private boolean needsFlush;
     /** The client shut its output: what it sent is answered, then the connection closes. */
     private boolean inputShut;
 
-    ExchangeHandler(HttpPipeline server, long acceptedMicros) {
+    ExchangeHandler(HttpPipeline server, HttpPipeline.RequestDecoder decoder, long acceptedMicros) {
         this.server = server;
+        this.decoder = decoder;
         this.acceptedMicros = acceptedMicros;
     }
 
+    /** Netty's decoder gives a head, then body parts up to a last one; a bodiless request is a head and an empty last. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         inRead = true;
-        if (closing || !(msg instanceof FullHttpRequest request)) {
+        try {
+            if (!closing && msg instanceof HttpRequest h) begin(ctx, h);
+            if (!closing && msg instanceof HttpContent part && head != null) receive(ctx, part);
+        } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void begin(ChannelHandlerContext ctx, HttpRequest h) {
+        cancel(headerDeadline);
+        headerDeadline = null;
+        HttpException problem = HttpPipeline.check(h, server.limits);
+        if (problem != null) {
+            enqueue(ctx, problem);
             return;
         }
-        readingBody = false;
-        waiting.add(request);
-        serveWaiting(ctx);
+        head = h;
+        body = Request.NO_BODY;
+        bodySize = 0;
+        if (HttpUtil.is100ContinueExpected(h)) {    // the body fits (check): ask for it
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE), ctx.voidPromise());
+        }
+    }
+
+    /** A part of the body, joined up to maxBodyBytes; the last one completes the request. */
+    private void receive(ChannelHandlerContext ctx, HttpContent part) {
+        int n = part.content().readableBytes();
+        if (part.decoderResult().isFailure() || bodySize + (long) n > server.limits.maxBodyBytes()) {
+            head = null;
+            enqueue(ctx, part.decoderResult().isFailure() ? HttpPipeline.refusal(part.decoderResult()) : new HttpException(413, "body too large"));
+            return;
+        }
+        if (bodySize + n > body.length) body = Arrays.copyOf(body, Math.max(bodySize + n, 2 * body.length));
+        part.content().readBytes(body, bodySize, n);
+        bodySize += n;
+        if (part instanceof LastHttpContent) {
+            Request request = request(head, bodySize == body.length ? body : Arrays.copyOf(body, bodySize));
+            head = null;
+            enqueue(ctx, request);
+        }
     }
 
     @Override
@@ -95,21 +132,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             needsFlush = false;
             ctx.flush();
         }
-        if (headerDeadline == null && inFlight == null && !closing && !readingBody && decoder.holdsPartialRequest()) {
+        if (headerDeadline == null && inFlight == null && !closing && head == null && decoder.holdsPartialRequest()) {
             headerDeadline = ctx.executor().schedule(() -> refuse(ctx, new HttpException(408, "request headers took too long")),
                     server.limits.headerReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
-    }
-
-    /** The aggregator saw a request's head: the header deadline is met. */
-    void headReceived() {
-        readingBody = true;
-        cancelHeaderDeadline();
-    }
-
-    private void cancelHeaderDeadline() {
-        if (headerDeadline != null) headerDeadline.cancel(false);
-        headerDeadline = null;
     }
 
     @Override
@@ -120,27 +146,34 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         } else if (evt instanceof ChannelInputShutdownEvent) {
             inputShut = true;      // RFC 9112 §9.6: a client may half-close after its requests; they are still answered
             if (inFlight == null && waiting.isEmpty()) finish(ctx);
-        } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
-            if (inFlight != null || !waiting.isEmpty()) return;
+        } else if (evt instanceof IdleStateEvent && inFlight == null && waiting.isEmpty()) {
             // A body that stopped arriving gets a 408, as on every engine; an idle connection or a stalled head just closes.
-            if (readingBody) refuse(ctx, new HttpException(408, "the request body stopped arriving"));
+            if (head != null) refuse(ctx, new HttpException(408, "the request body stopped arriving"));
             else ctx.close();
-        } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.WRITER_IDLE) {
-            var pending = ctx.channel().unsafe().outboundBuffer();
-            if (pending != null && pending.totalPendingWriteBytes() > 0) ctx.close();    // the client stopped reading
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isWritable() && writeDeadline == null) watchWrites(ctx, ctx.channel().bytesBeforeWritable());
         updateReading(ctx);    // a client that does not read its answers stops us reading its requests
+    }
+
+    /** Answers pile up unread: the client is cut off once a whole idleTimeout passes without it taking any. */
+    private void watchWrites(ChannelHandlerContext ctx, long unreadBefore) {
+        writeDeadline = ctx.executor().schedule(() -> {
+            writeDeadline = null;
+            long unread = ctx.channel().bytesBeforeWritable();
+            if (unread > 0 && unread < unreadBefore) watchWrites(ctx, unread);    // a slow reader, but a reader
+            else if (unread > 0) ctx.close();
+        }, server.limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        cancelHeaderDeadline();
-        waiting.forEach(FullHttpRequest::release);
+        cancel(headerDeadline);
+        cancel(writeDeadline);
         waiting.clear();
     }
 
@@ -149,20 +182,21 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         ctx.close();    // resets and broken pipes are the client's business
     }
 
+    private void enqueue(ChannelHandlerContext ctx, Object requestOrRefusal) {
+        waiting.add(requestOrRefusal);
+        serveWaiting(ctx);
+    }
+
     /** Serves waiting requests in order until one has to wait, or none is left. */
     private void serveWaiting(ChannelHandlerContext ctx) {
-        FullHttpRequest msg;
-        while (inFlight == null && !closing && (msg = waiting.poll()) != null) {
-            try {
-                if (msg.decoderResult().isFailure()) {
-                    refuse(ctx, HttpPipeline.refusal(msg.decoderResult()));
-                } else {
-                    Request request = request(msg);
-                    Exchange exchange = new Exchange(request, acceptedMicros);
-                    advance(ctx, exchange, step(exchange, () -> server.application.handle(request)));
-                }
-            } finally {
-                msg.release();
+        Object next;
+        while (inFlight == null && !closing && (next = waiting.poll()) != null) {
+            if (next instanceof HttpException problem) {
+                refuse(ctx, problem);
+            } else {
+                Request request = (Request) next;
+                Exchange exchange = new Exchange(request, acceptedMicros);
+                advance(ctx, exchange, step(exchange, () -> server.application.handle(request)));
             }
         }
         if (inFlight == null && !closing && inputShut) finish(ctx);
@@ -254,14 +288,14 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private void refuse(ChannelHandlerContext ctx, HttpException problem) {
         if (closing) return;
         server.accessLog.refused(problem.status(), problem.getMessage());
-        cancelHeaderDeadline();
         closeAfter(ctx, response(Response.text(problem.status(), problem.getMessage() + "\n"), Timing.refusedNow(acceptedMicros), false, false));
     }
 
     private void closeAfter(ChannelHandlerContext ctx, Object last) {
         closing = true;
-        waiting.forEach(FullHttpRequest::release);
+        head = null;
         waiting.clear();
+        cancel(headerDeadline);
         ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -278,7 +312,11 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     /** Between requests: nothing in flight, waiting, or half received. */
     private boolean idle() {
-        return inFlight == null && waiting.isEmpty() && headerDeadline == null && !readingBody;
+        return inFlight == null && waiting.isEmpty() && headerDeadline == null && head == null;
+    }
+
+    private static void cancel(ScheduledFuture<?> timer) {
+        if (timer != null) timer.cancel(false);
     }
 
     /** One step of the application; what it throws becomes the shared 500 answer. */
@@ -291,29 +329,29 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Netty's request as the application's. */
-    static Request request(FullHttpRequest msg) {
-        List<Header> fields = new ArrayList<>(msg.headers().size());
-        msg.headers().forEach(e -> fields.add(new Header(e.getKey(), e.getValue())));
-        byte[] body = msg.content().isReadable() ? ByteBufUtil.getBytes(msg.content()) : Request.NO_BODY;
-        String target = msg.uri();
+    static Request request(HttpRequest head, byte[] body) {
+        List<Header> fields = new ArrayList<>(head.headers().size());
+        head.headers().forEach(e -> fields.add(new Header(e.getKey(), e.getValue())));
+        String target = head.uri();
         int slash = target.indexOf('/', target.indexOf("//") + 2);    // absolute form: the path after the authority
         String rest = target.startsWith("/") || target.equals("*") ? target : slash < 0 ? "/" : target.substring(slash);
         int q = rest.indexOf('?');
-        return new Request(msg.method().name(), target, q < 0 ? rest : rest.substring(0, q), q < 0 ? "" : rest.substring(q + 1),
-                msg.protocolVersion().text(), new Headers(fields), body);
+        return new Request(head.method().name(), target, q < 0 ? rest : rest.substring(0, q), q < 0 ? "" : rest.substring(q + 1),
+                head.protocolVersion().text(), new Headers(fields), body);
     }
 
     /** The answer in the shared header order: Server, Date, Content-Type, Content-Length, Connection, timing, the application's. */
     static FullHttpResponse response(Response response, Timing timing, boolean keepAlive, boolean head) {
         var body = head || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
         var status = HttpResponseStatus.valueOf(response.status(), Status.reason(response.status()));    // Netty's phrases differ (413)
-        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, false);
-        out.headers().add("Server", ResponseWriter.SERVER).add("Date", HttpDate.now());
-        if (response.contentType() != null) out.headers().add("Content-Type", response.contentType());
-        out.headers().add("Content-Length", response.body().length).add("Connection", keepAlive ? "keep-alive" : "close")
-                .add(Timing.ACCEPTED, timing.acceptedMicros()).add(Timing.STARTED, timing.startedMicros())
-                .add(Timing.FINISHED, timing.finishedMicros()).add(Timing.SERVED_BY, timing.servedBy());
-        response.headers().forEach(h -> out.headers().add(h.name(), h.value()));
-        return out;
+        HttpHeaders headers = ANSWER_HEADERS.newHeaders().add(SERVER, SERVER_NAME).add(DATE, HttpDate.now());
+        if (response.contentType() != null) headers.add(CONTENT_TYPE, response.contentType());
+        headers.add(CONTENT_LENGTH, String.valueOf(response.body().length))
+                .add(CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE)
+                .add(ACCEPTED, String.valueOf(timing.acceptedMicros())).add(STARTED, String.valueOf(timing.startedMicros()))
+                .add(FINISHED, String.valueOf(timing.finishedMicros())).add(SERVED_BY, timing.servedBy());
+        response.headers().forEach(h -> headers.add(h.name(), h.value()));
+        // A full answer has no trailers: the shared empty set, not a new one per answer.
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, headers, EmptyHttpHeaders.INSTANCE);
     }
 }

@@ -5,31 +5,27 @@ import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.HttpException;
 import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.AccessLog;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.*;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 
-import java.util.List;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Each connection's pipeline, as in Netty's HTTP server examples, and what all connections of a server share.
- * Netty decodes, frames and aggregates; we add the checks its decoder leaves to the application, made on
- * what it decoded, and mark a request that fails them the way Netty marks its own: a failed DecoderResult.
+ * Netty decodes and frames; we add the checks its decoder leaves to the application, made on what it decoded.
  *
  * <pre>
- *   socket ─► IdleStateHandler   idleTimeout without a read, or with a write stuck ─► an event for the exchange
- *          ─► RequestDecoder     HttpRequestDecoder, limits from HttpDecoderConfig; one SP between words
- *          ─► RequestAggregator  HttpObjectAggregator(maxBodyBytes), 100 Continue; check(head); 413
- *          ─► ExchangeHandler    runs the application, answers in order
- *   socket ◄─ HttpResponseEncoder ◄──────────────────────────────── FullHttpResponse
+ *   socket ─► IdleStateHandler    idleTimeout without a read ─► an event for the exchange
+ *          ─► RequestDecoder      HttpRequestDecoder, limits from HttpDecoderConfig; one SP between words
+ *          ─► ExchangeHandler     head + body parts ─► check ─► the application ─► answers in order
+ *   socket ◄─ HttpResponseEncoder ◄──────────── FullHttpResponse
  * </pre>
  */
 final class HttpPipeline extends ChannelInitializer<Channel> {
@@ -60,49 +56,51 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
 
     /** Builds the pipeline above; the warm-up and the tests call it on an {@code EmbeddedChannel}. */
     void configure(Channel ch, long acceptedMicros) {
-        long idle = limits.idleTimeout().toNanos();
-        ExchangeHandler exchange = new ExchangeHandler(this, acceptedMicros);
-        exchange.decoder = new RequestDecoder(new HttpDecoderConfig()
+        RequestDecoder decoder = new RequestDecoder(new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxRequestLineBytes()).setMaxHeaderSize(limits.maxHeaderBytes())
                 // As the shared codec: equal repeated Content-Lengths, and bare LF line ends (RFC 9112 §2.2).
                 .setAllowDuplicateContentLengths(true).setStrictLineParsing(false));
-        // observeOutput: a slow reader that still drains our answers is making progress, not stuck.
-        ch.pipeline().addLast(new IdleStateHandler(true, idle, idle, 0, TimeUnit.NANOSECONDS), exchange.decoder,
-                new HttpResponseEncoder(), new RequestAggregator(limits, exchange), exchange);
+        // Reads only: a writer timeout would put a listener on every write; ExchangeHandler watches stuck writes.
+        ch.pipeline().addLast(new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS), decoder,
+                new HttpResponseEncoder(), new ExchangeHandler(this, decoder, acceptedMicros));
     }
 
     /** The answer to a request that failed to decode, from its cause; Netty's own message may quote the request. */
     static HttpException refusal(DecoderResult result) {
         return switch (result.cause()) {
-            case HttpException e -> e;
             case TooLongHttpLineException e -> new HttpException(414, "request line too long");
             case TooLongHttpHeaderException e -> new HttpException(431, "header fields too large");
-            case TooLongHttpContentException e -> new HttpException(413, "body too large");
             default -> new HttpException(400, "malformed request");
         };
     }
 
     /** The contract's rules that Netty's decoder leaves to the application, checked on the decoded head. */
     static HttpException check(HttpRequest head, Limits limits) {
+        if (!head.decoderResult().isSuccess()) return refusal(head.decoderResult());
         HttpVersion v = head.protocolVersion();
         if (v.majorVersion() != 1 || v.minorVersion() > 1) return new HttpException(505, "only HTTP/1.1 and HTTP/1.0 are supported");
         String target = head.uri();
         boolean form = target.startsWith("/") || target.equals("*") && head.method() == HttpMethod.OPTIONS
                 || target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8);
-        if (!form || target.chars().anyMatch(c -> c <= ' ' || c == 127)) return new HttpException(400, "malformed request target");
+        for (int i = 0; form && i < target.length(); i++) form = target.charAt(i) > ' ' && target.charAt(i) != 127;
+        if (!form) return new HttpException(400, "malformed request target");
         HttpHeaders headers = head.headers();
-        int bytes = 0;    // Netty's maxHeaderSize leaves out line ends; the contract counts "name: value\r\n"
-        for (var field : headers) bytes += field.getKey().length() + field.getValue().length() + 4;
-        if (bytes > limits.maxHeaderBytes() || headers.size() > limits.maxHeaderCount()) return new HttpException(431, "header fields too large");
-        int hosts = headers.getAll(HttpHeaderNames.HOST).size();
-        if (hosts > 1 || hosts == 0 && v.minorVersion() == 1) return new HttpException(400, "one Host header is required");
-        // Netty refuses chunked twice or not last (RFC 9112 §6.3); a coding before chunked we cannot decode (§6.1).
-        if (headers.getAll(HttpHeaderNames.TRANSFER_ENCODING).stream().anyMatch(c -> c.contains(","))) {
-            return new HttpException(501, "only the chunked transfer coding is supported");
+        int bytes = 0, hosts = 0;    // Netty's maxHeaderSize leaves out line ends; the contract counts "name: value\r\n"
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> field = it.next();
+            bytes += field.getKey().length() + field.getValue().length() + 4;
+            if (HttpHeaderNames.HOST.contentEqualsIgnoreCase(field.getKey())) hosts++;
+            // Netty refuses chunked twice or not last (RFC 9112 §6.3); a coding before chunked we cannot decode (§6.1).
+            if (HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(field.getKey()) && field.getValue().toString().contains(",")) {
+                return new HttpException(501, "only the chunked transfer coding is supported");
+            }
         }
+        if (bytes > limits.maxHeaderBytes() || headers.size() > limits.maxHeaderCount()) return new HttpException(431, "header fields too large");
+        if (hosts > 1 || hosts == 0 && v.minorVersion() == 1) return new HttpException(400, "one Host header is required");
         String expect = headers.get(HttpHeaderNames.EXPECT);
         boolean body = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
         if (expect != null && body && !expect.equalsIgnoreCase("100-continue")) return new HttpException(417, "only Expect: 100-continue is supported");
+        if (HttpUtil.getContentLength(head, 0L) > limits.maxBodyBytes()) return new HttpException(413, "body too large");
         return null;
     }
 
@@ -141,45 +139,6 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         /** Part of a request is buffered: the header deadline runs. */
         boolean holdsPartialRequest() {
             return internalBuffer().isReadable();
-        }
-    }
-
-    /** Netty's aggregator, told our limits and checks: what it refuses goes on in line with a failed DecoderResult. */
-    static final class RequestAggregator extends HttpObjectAggregator {
-
-        private final Limits limits;
-        private final ExchangeHandler exchange;
-
-        RequestAggregator(Limits limits, ExchangeHandler exchange) {
-            super((int) limits.maxBodyBytes());
-            this.limits = limits;
-            this.exchange = exchange;
-        }
-
-        @Override
-        protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
-            if (msg instanceof HttpRequest head) {
-                exchange.headReceived();
-                HttpException problem = head.decoderResult().isSuccess() ? check(head, limits) : null;
-                if (problem != null) head.setDecoderResult(DecoderResult.failure(problem));
-            }
-            super.decode(ctx, msg, out);
-        }
-
-        /** 100 Continue only for a body within the limit; any other expectation is {@link #check}'s to refuse. */
-        @Override
-        protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
-            if (!HttpUtil.is100ContinueExpected(start) || HttpUtil.getContentLength(start, -1L) > maxContentLength) return null;
-            return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER);
-        }
-
-        /** Instead of Netty's bare 413: the request goes on, marked, to be answered in its turn. */
-        @Override
-        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            HttpRequest head = (HttpRequest) oversized;
-            FullHttpRequest refused = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri());
-            refused.setDecoderResult(DecoderResult.failure(new TooLongHttpContentException("body too large")));
-            ctx.fireChannelRead(refused);
         }
     }
 }

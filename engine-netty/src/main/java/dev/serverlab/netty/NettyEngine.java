@@ -1,25 +1,22 @@
 package dev.serverlab.netty;
 
-import dev.serverlab.api.EngineConfig;
-import dev.serverlab.api.EngineOption;
-import dev.serverlab.api.Engines;
-import dev.serverlab.api.Limits;
-import dev.serverlab.api.RunningServer;
-import dev.serverlab.api.ServerEngine;
+import dev.serverlab.api.*;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.AccessLog;
 import dev.serverlab.api.server.Listener;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.*;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
@@ -27,11 +24,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.*;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -41,7 +37,7 @@ import java.util.function.Supplier;
  * <pre>
  *   clients ─► netty-accept ─► netty-loop-1 … N (epoll or NIO; a connection lives on one loop)
  *              Acceptor: accept time, maxConnections      │
- *                 IdleStateHandler ─ HttpRequestDecoder ─ HttpObjectAggregator ─ ExchangeHandler
+ *                 IdleStateHandler ─ RequestDecoder (HttpRequestDecoder) ─ ExchangeHandler ─ HttpResponseEncoder
  *                 /sleep/{ms}  a timer on the loop: the loop serves others meanwhile
  *                 /fib/{n}     inline: the loop computes, every connection on it waits;
  *                              --offload N: netty-offload-1 … N compute, the answer is a task on the loop
@@ -86,17 +82,19 @@ public final class NettyEngine implements ServerEngine {
         int loops = config.count("loops", Runtime.getRuntime().availableProcessors());
         int threads = config.count("offload", 0);
         Transport transport = transports.get();
+        // Netty's default leak detector records a stack trace for one buffer in 128: a cost on every connection's
+        // path, for a check our tests make (they set the property); a property the user sets wins.
+        if (System.getProperty("io.netty.leakDetection.level") == null) ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         warmUp(config.limits());
         // Pool threads are daemons: CPU work cannot be interrupted, and must not keep the JVM alive after close.
         ExecutorService offload = threads == 0 ? null : Executors.newFixedThreadPool(threads, threads("netty-offload", true));
         HttpPipeline pipeline = new HttpPipeline(application, config.limits(), new AccessLog(config.accessLog()), offload);
-        ChannelGroup channels = new DefaultChannelGroup("serverlab-netty", GlobalEventExecutor.INSTANCE);
-        NettyServer server = new NettyServer(channels, pipeline,
+        Server server = new Server(new DefaultChannelGroup("serverlab-netty", GlobalEventExecutor.INSTANCE), pipeline,
                 new MultiThreadIoEventLoopGroup(1, threads("netty-accept", false), transport.factory()),
                 new MultiThreadIoEventLoopGroup(loops, threads("netty-loop", false), transport.factory()));
         ServerBootstrap bootstrap = new ServerBootstrap().group(server.acceptor, server.workers).channel(transport.channel())
                 .option(ChannelOption.SO_BACKLOG, Listener.BACKLOG).option(ChannelOption.SO_REUSEADDR, true)
-                .handler(new Acceptor(config.limits().maxConnections(), channels, pipeline.accessLog))
+                .handler(new Acceptor(config.limits().maxConnections(), server.channels, pipeline.accessLog))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // A client may shut its output once its requests are sent (RFC 9112 §9.6): ours stays open for the answers.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -146,6 +144,23 @@ public final class NettyEngine implements ServerEngine {
     }
 
     /**
+     * How the loops wait for sockets: Linux epoll through Netty's native library when it loads (fewer system
+     * calls), else the JDK's NIO selector; {@code -Dserverlab.netty.transport=nio} asks for NIO.
+     */
+    record Transport(String name, IoHandlerFactory factory, Class<? extends ServerChannel> channel, String why) {
+
+        static Transport best() {
+            if ("nio".equalsIgnoreCase(System.getProperty("serverlab.netty.transport"))) return nio("-Dserverlab.netty.transport=nio");
+            if (Epoll.isAvailable()) return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, "native epoll loaded");
+            return nio("epoll unavailable: " + Epoll.unavailabilityCause());
+        }
+
+        static Transport nio(String why) {
+            return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, why);
+        }
+    }
+
+    /**
      * On the listening channel, ahead of Netty's acceptor: stamps the accept time (before the connection waits
      * for a busy loop, so the timing headers show that wait), tracks the connection for close(), and at
      * maxConnections turns the listener's AUTO_READ off: Netty stops accepting, and further clients wait in
@@ -174,6 +189,73 @@ public final class NettyEngine implements ServerEngine {
                 if (open.decrementAndGet() < max) ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true));
             });
             ctx.fireChannelRead(child);
+        }
+    }
+
+    /**
+     * A started server. Closing it:
+     *
+     * <pre>
+     *   close the listening channel            no new connections
+     *   drain: idle connections close now;     busy ones answer with Connection: close, then close
+     *   after drainTimeout, force-close the rest
+     *   shutdownGracefully the loops (short quiet period), stop the offload pool
+     * </pre>
+     */
+    static final class Server implements RunningServer {
+        /** A loop shuts down once no task arrived for this long; in-flight work was already drained. */
+        private static final long QUIET_MILLIS = 50;
+        final ChannelGroup channels;
+        final HttpPipeline pipeline;
+        final EventLoopGroup acceptor;
+        final EventLoopGroup workers;
+        Channel listener;
+        String details;
+        private boolean closed;
+
+        Server(ChannelGroup channels, HttpPipeline pipeline, EventLoopGroup acceptor, EventLoopGroup workers) {
+            this.channels = channels;
+            this.pipeline = pipeline;
+            this.acceptor = acceptor;
+            this.workers = workers;
+        }
+
+        @Override
+        public InetSocketAddress address() {
+            return (InetSocketAddress) listener.localAddress();
+        }
+
+        @Override
+        public String details() {
+            return details;
+        }
+
+        /** Closes as the diagram says; a second call does nothing. */
+        @Override
+        public synchronized void close() {
+            if (closed) return;
+            closed = true;
+            long drain = pipeline.limits.drainTimeout().toMillis();
+            listener.close().awaitUninterruptibly();
+            pipeline.draining = true;
+            channels.forEach(ch -> ch.pipeline().fireUserEventTriggered(ExchangeHandler.DRAIN));
+            if (!channels.newCloseFuture().awaitUninterruptibly(drain)) {
+                log.warn("{} connections still busy after the drain timeout of {} ms; closing them", channels.size(), drain);
+                channels.close().awaitUninterruptibly(1000);
+            }
+            release();
+        }
+
+        /** Stops the loops and the pool, waiting a bounded time for each. */
+        void release() {
+            long drain = pipeline.limits.drainTimeout().toMillis();
+            acceptor.shutdownGracefully(Math.min(QUIET_MILLIS, drain), drain, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(Math.min(QUIET_MILLIS, drain), drain, TimeUnit.MILLISECONDS);
+            // The pool's threads are daemons: CPU work still running cannot be cut short, and will not hold the JVM.
+            if (pipeline.offload != null) pipeline.offload.shutdownNow();
+            boolean stopped = acceptor.terminationFuture().awaitUninterruptibly(drain + 1000)
+                    & workers.terminationFuture().awaitUninterruptibly(drain + 1000);
+            if (!stopped) log.warn("event loops still running {} ms after shutdown; a CPU step may be holding one", drain);
         }
     }
 }
