@@ -2,20 +2,16 @@ package dev.serverlab.netty;
 
 import dev.serverlab.api.app.*;
 import dev.serverlab.api.http.*;
-import dev.serverlab.api.server.ApplicationErrors;
-import dev.serverlab.api.server.Exchange;
+import dev.serverlab.api.server.*;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.*;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.*;
 import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 
 import java.util.*;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.*;
 import java.util.function.Supplier;
 
 /**
@@ -23,8 +19,8 @@ import java.util.function.Supplier;
  * in request order. Only that loop touches the fields. Where it sits in the connection's pipeline:
  *
  * <pre>
- *   socket ─► IdleStateHandler ─► RequestDecoder ─► ExchangeHandler: head (checked) + body parts ─► request
- *   socket ◄─ HttpResponseEncoder ◄───────────────────────┘
+ *   socket ─► FlushConsolidationHandler ─► IdleStateHandler ─► RequestDecoder ─► ExchangeHandler
+ *   socket ◄─────────────────────────────────────────────── HttpResponseEncoder ◄──┘
  *
  *   request ─► waiting ─► handle ─┬─ Done ──────────────────────────────► answer (flushed at readComplete)
  *   (in order)                    ├─ Compute, inline: the loop computes ─► and every connection on it waits
@@ -46,13 +42,6 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     static final Object DRAIN = "drain";
     /** How long an idle connection may still deliver a request already sent when shutdown begins. */
     static final long DRAIN_GRACE_MILLIS = 50;
-    /** Answers are built by us from trusted values: Netty need not validate them, nor hash names each time. */
-    private static final HttpHeadersFactory ANSWER_HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
-    private static final AsciiString SERVER = AsciiString.cached("Server"), SERVER_NAME = AsciiString.cached(ResponseWriter.SERVER),
-            DATE = AsciiString.cached("Date"), CONTENT_TYPE = AsciiString.cached("Content-Type"),
-            CONTENT_LENGTH = AsciiString.cached("Content-Length"), CONNECTION = AsciiString.cached("Connection"),
-            ACCEPTED = AsciiString.cached(Timing.ACCEPTED), STARTED = AsciiString.cached(Timing.STARTED),
-            FINISHED = AsciiString.cached(Timing.FINISHED), SERVED_BY = AsciiString.cached(Timing.SERVED_BY);
 
     private final HttpPipeline server;
     private final HttpPipeline.RequestDecoder decoder;
@@ -61,15 +50,12 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     /** The head whose body is still arriving (idleTimeout bounds a pause), and the body so far. */
     private HttpRequest head;
-    private byte[] body;
+    private byte[] body = Request.NO_BODY;
     private int bodySize;
     /** The request waiting for a timer or the pool, or null. */
     private Exchange inFlight;
-    private ScheduledFuture<?> headerDeadline;
-    private ScheduledFuture<?> writeDeadline;
+    private ScheduledFuture<?> headerDeadline, writeDeadline;
     private boolean closing;
-    private boolean inRead;
-    private boolean needsFlush;
     /** The client shut its output: what it sent is answered, then the connection closes. */
     private boolean inputShut;
 
@@ -82,7 +68,6 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** Netty's decoder gives a head, then body parts up to a last one; a bodiless request is a head and an empty last. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        inRead = true;
         try {
             if (!closing && msg instanceof HttpRequest h) begin(ctx, h);
             if (!closing && msg instanceof HttpContent part && head != null) receive(ctx, part);
@@ -92,16 +77,13 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void begin(ChannelHandlerContext ctx, HttpRequest h) {
-        cancel(headerDeadline);
-        headerDeadline = null;
+        headerDeadline = cancel(headerDeadline);
         HttpException problem = HttpPipeline.check(h, server.limits);
         if (problem != null) {
             enqueue(ctx, problem);
             return;
         }
         head = h;
-        body = Request.NO_BODY;
-        bodySize = 0;
         if (HttpUtil.is100ContinueExpected(h)) {    // the body fits (check): ask for it
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE), ctx.voidPromise());
         }
@@ -119,19 +101,16 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         part.content().readBytes(body, bodySize, n);
         bodySize += n;
         if (part instanceof LastHttpContent) {
-            Request request = request(head, bodySize == body.length ? body : Arrays.copyOf(body, bodySize));
+            Request request = HttpPipeline.request(head, bodySize == body.length ? body : Arrays.copyOf(body, bodySize));
             head = null;
+            body = Request.NO_BODY;
+            bodySize = 0;
             enqueue(ctx, request);
         }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        inRead = false;
-        if (needsFlush) {
-            needsFlush = false;
-            ctx.flush();
-        }
         if (headerDeadline == null && inFlight == null && !closing && head == null && decoder.holdsPartialRequest()) {
             headerDeadline = ctx.executor().schedule(() -> refuse(ctx, new HttpException(408, "request headers took too long")),
                     server.limits.headerReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -142,10 +121,12 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == DRAIN) {
             // A request sent just before close() may still be in the kernel: give the loop a moment to read it.
-            ctx.executor().schedule(() -> { if (idle()) ctx.close(); }, DRAIN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            ctx.executor().schedule(() -> {
+                if (inFlight == null && waiting.isEmpty() && headerDeadline == null && head == null) ctx.close();    // between requests
+            }, DRAIN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         } else if (evt instanceof ChannelInputShutdownEvent) {
             inputShut = true;      // RFC 9112 §9.6: a client may half-close after its requests; they are still answered
-            if (inFlight == null && waiting.isEmpty()) finish(ctx);
+            if (inFlight == null && waiting.isEmpty()) closeAfter(ctx, Unpooled.EMPTY_BUFFER);
         } else if (evt instanceof IdleStateEvent && inFlight == null && waiting.isEmpty()) {
             // A body that stopped arriving gets a 408, as on every engine; an idle connection or a stalled head just closes.
             if (head != null) refuse(ctx, new HttpException(408, "the request body stopped arriving"));
@@ -172,8 +153,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        cancel(headerDeadline);
-        cancel(writeDeadline);
+        headerDeadline = cancel(headerDeadline);
+        writeDeadline = cancel(writeDeadline);
         waiting.clear();
     }
 
@@ -199,7 +180,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                 advance(ctx, exchange, step(exchange, () -> server.application.handle(request)));
             }
         }
-        if (inFlight == null && !closing && inputShut) finish(ctx);
+        if (inFlight == null && !closing && inputShut) closeAfter(ctx, Unpooled.EMPTY_BUFFER);    // nothing more will arrive to answer
         else updateReading(ctx);
     }
 
@@ -217,13 +198,15 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                         reply = Reply.of(Response.text(503, "the wait would pass the request deadline\n"));
                         continue;
                     }
-                    await(ctx, exchange);
+                    inFlight = exchange;
+                    updateReading(ctx);
                     ctx.executor().schedule(() -> resume(ctx, exchange, step(exchange, sleep.then())),
                             sleep.duration().toNanos(), TimeUnit.NANOSECONDS);
                     return;
                 }
                 case Reply.Compute compute when server.offload != null -> {
-                    await(ctx, exchange);
+                    inFlight = exchange;
+                    updateReading(ctx);
                     offload(ctx, exchange, compute);
                     return;
                 }
@@ -263,45 +246,30 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         serveWaiting(ctx);
     }
 
-    private void await(ChannelHandlerContext ctx, Exchange exchange) {
-        inFlight = exchange;
-        updateReading(ctx);
-    }
-
     private void respond(ChannelHandlerContext ctx, Exchange exchange, Response response, boolean keepAlive) {
         inFlight = null;
         Timing timing = exchange.finish();
         server.accessLog.served(exchange.request(), response.status(), timing);
         if (closing) return;    // the client left while we worked
-        FullHttpResponse out = response(response, timing, keepAlive, exchange.request().method().equals("HEAD"));
-        if (!keepAlive) {
-            closeAfter(ctx, out);
-        } else if (inRead) {
-            ctx.write(out, ctx.voidPromise());    // flushed in channelReadComplete: pipelined answers leave in one write
-            needsFlush = true;
-        } else {
-            ctx.writeAndFlush(out, ctx.voidPromise());
-        }
+        FullHttpResponse out = HttpPipeline.response(response, timing, keepAlive, exchange.request().method().equals("HEAD"));
+        // One flush per read (FlushConsolidationHandler): pipelined answers leave in one write.
+        if (keepAlive) ctx.writeAndFlush(out, ctx.voidPromise());
+        else closeAfter(ctx, out);
     }
 
     /** A refused request: a short reason with Connection: close, and the connection ends once it is written. */
     private void refuse(ChannelHandlerContext ctx, HttpException problem) {
         if (closing) return;
         server.accessLog.refused(problem.status(), problem.getMessage());
-        closeAfter(ctx, response(Response.text(problem.status(), problem.getMessage() + "\n"), Timing.refusedNow(acceptedMicros), false, false));
+        closeAfter(ctx, HttpPipeline.response(Response.text(problem.status(), problem.getMessage() + "\n"), Timing.refusedNow(acceptedMicros), false, false));
     }
 
     private void closeAfter(ChannelHandlerContext ctx, Object last) {
         closing = true;
         head = null;
         waiting.clear();
-        cancel(headerDeadline);
+        headerDeadline = cancel(headerDeadline);
         ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    /** Closes once everything written so far has gone out: nothing more will arrive to answer. */
-    private void finish(ChannelHandlerContext ctx) {
-        closeAfter(ctx, Unpooled.EMPTY_BUFFER);
     }
 
     /** Read while nothing waits and the client takes its answers. */
@@ -310,13 +278,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().config().isAutoRead() != wanted) ctx.channel().config().setAutoRead(wanted);
     }
 
-    /** Between requests: nothing in flight, waiting, or half received. */
-    private boolean idle() {
-        return inFlight == null && waiting.isEmpty() && headerDeadline == null && head == null;
-    }
-
-    private static void cancel(ScheduledFuture<?> timer) {
+    /** Cancels a timer; null, to store in its field. */
+    private static ScheduledFuture<?> cancel(ScheduledFuture<?> timer) {
         if (timer != null) timer.cancel(false);
+        return null;
     }
 
     /** One step of the application; what it throws becomes the shared 500 answer. */
@@ -326,32 +291,5 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException | StackOverflowError e) {
             return Reply.of(ApplicationErrors.handle(exchange.request(), e));
         }
-    }
-
-    /** Netty's request as the application's. */
-    static Request request(HttpRequest head, byte[] body) {
-        List<Header> fields = new ArrayList<>(head.headers().size());
-        head.headers().forEach(e -> fields.add(new Header(e.getKey(), e.getValue())));
-        String target = head.uri();
-        int slash = target.indexOf('/', target.indexOf("//") + 2);    // absolute form: the path after the authority
-        String rest = target.startsWith("/") || target.equals("*") ? target : slash < 0 ? "/" : target.substring(slash);
-        int q = rest.indexOf('?');
-        return new Request(head.method().name(), target, q < 0 ? rest : rest.substring(0, q), q < 0 ? "" : rest.substring(q + 1),
-                head.protocolVersion().text(), new Headers(fields), body);
-    }
-
-    /** The answer in the shared header order: Server, Date, Content-Type, Content-Length, Connection, timing, the application's. */
-    static FullHttpResponse response(Response response, Timing timing, boolean keepAlive, boolean head) {
-        var body = head || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
-        var status = HttpResponseStatus.valueOf(response.status(), Status.reason(response.status()));    // Netty's phrases differ (413)
-        HttpHeaders headers = ANSWER_HEADERS.newHeaders().add(SERVER, SERVER_NAME).add(DATE, HttpDate.now());
-        if (response.contentType() != null) headers.add(CONTENT_TYPE, response.contentType());
-        headers.add(CONTENT_LENGTH, String.valueOf(response.body().length))
-                .add(CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE)
-                .add(ACCEPTED, String.valueOf(timing.acceptedMicros())).add(STARTED, String.valueOf(timing.startedMicros()))
-                .add(FINISHED, String.valueOf(timing.finishedMicros())).add(SERVED_BY, timing.servedBy());
-        response.headers().forEach(h -> headers.add(h.name(), h.value()));
-        // A full answer has no trailers: the shared empty set, not a new one per answer.
-        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, headers, EmptyHttpHeaders.INSTANCE);
     }
 }

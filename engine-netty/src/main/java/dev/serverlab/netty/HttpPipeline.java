@@ -1,37 +1,44 @@
 package dev.serverlab.netty;
 
 import dev.serverlab.api.Limits;
-import dev.serverlab.api.app.Application;
-import dev.serverlab.api.http.HttpException;
-import dev.serverlab.api.http.Timing;
+import dev.serverlab.api.app.*;
+import dev.serverlab.api.http.*;
 import dev.serverlab.api.server.AccessLog;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.*;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.*;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.AttributeKey;
+import io.netty.util.*;
 
-import java.util.Iterator;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.*;
+import java.util.concurrent.*;
 
 /**
- * Each connection's pipeline, as in Netty's HTTP server examples, and what all connections of a server share.
- * Netty decodes and frames; we add the checks its decoder leaves to the application, made on what it decoded.
+ * Each connection's pipeline, as in Netty's HTTP server examples, and what all connections of a server share:
+ * Netty decodes and frames; here are the checks its decoder leaves to the application, made on what it
+ * decoded, and the translation between Netty's messages and the application's {@link Request} and {@link Response}.
  *
  * <pre>
- *   socket ─► IdleStateHandler    idleTimeout without a read ─► an event for the exchange
- *          ─► RequestDecoder      HttpRequestDecoder, limits from HttpDecoderConfig; one SP between words
- *          ─► ExchangeHandler     head + body parts ─► check ─► the application ─► answers in order
- *   socket ◄─ HttpResponseEncoder ◄──────────── FullHttpResponse
+ *   socket ─► FlushConsolidationHandler  answers written during a read are flushed once, at its end
+ *          ─► IdleStateHandler           idleTimeout without a read ─► an event for the exchange
+ *          ─► RequestDecoder             HttpRequestDecoder, limits from HttpDecoderConfig; one SP between words
+ *          ─► ExchangeHandler            head (checked) + body parts ─► Request ─► the application, in order
+ *   socket ◄─ … ◄─ HttpResponseEncoder ◄─ FullHttpResponse
  * </pre>
  */
 final class HttpPipeline extends ChannelInitializer<Channel> {
 
     /** Epoch microseconds at which the acceptor took the connection, before it waited for its loop. */
     static final AttributeKey<Long> ACCEPTED_AT = AttributeKey.valueOf("serverlab.acceptedAt");
+    /** Answers are built by us from trusted values: Netty need not validate them, nor hash names each time. */
+    private static final HttpHeadersFactory ANSWER_HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    private static final AsciiString SERVER = AsciiString.cached("Server"), SERVER_NAME = AsciiString.cached(ResponseWriter.SERVER),
+            DATE = AsciiString.cached("Date"), CONTENT_TYPE = AsciiString.cached("Content-Type"),
+            CONTENT_LENGTH = AsciiString.cached("Content-Length"), CONNECTION = AsciiString.cached("Connection"),
+            ACCEPTED = AsciiString.cached(Timing.ACCEPTED), STARTED = AsciiString.cached(Timing.STARTED),
+            FINISHED = AsciiString.cached(Timing.FINISHED), SERVED_BY = AsciiString.cached(Timing.SERVED_BY);
 
     final Application application;
     final Limits limits;
@@ -61,7 +68,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
                 // As the shared codec: equal repeated Content-Lengths, and bare LF line ends (RFC 9112 §2.2).
                 .setAllowDuplicateContentLengths(true).setStrictLineParsing(false));
         // Reads only: a writer timeout would put a listener on every write; ExchangeHandler watches stuck writes.
-        ch.pipeline().addLast(new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS), decoder,
+        ch.pipeline().addLast(new FlushConsolidationHandler(), new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS), decoder,
                 new HttpResponseEncoder(), new ExchangeHandler(this, decoder, acceptedMicros));
     }
 
@@ -102,6 +109,33 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         if (expect != null && body && !expect.equalsIgnoreCase("100-continue")) return new HttpException(417, "only Expect: 100-continue is supported");
         if (HttpUtil.getContentLength(head, 0L) > limits.maxBodyBytes()) return new HttpException(413, "body too large");
         return null;
+    }
+
+    /** Netty's request as the application's. */
+    static Request request(HttpRequest head, byte[] body) {
+        List<Header> fields = new ArrayList<>(head.headers().size());
+        head.headers().forEach(e -> fields.add(new Header(e.getKey(), e.getValue())));
+        String target = head.uri();
+        int slash = target.indexOf('/', target.indexOf("//") + 2);    // absolute form: the path after the authority
+        String rest = target.startsWith("/") || target.equals("*") ? target : slash < 0 ? "/" : target.substring(slash);
+        int q = rest.indexOf('?');
+        return new Request(head.method().name(), target, q < 0 ? rest : rest.substring(0, q), q < 0 ? "" : rest.substring(q + 1),
+                head.protocolVersion().text(), new Headers(fields), body);
+    }
+
+    /** The answer in the shared header order: Server, Date, Content-Type, Content-Length, Connection, timing, the application's. */
+    static FullHttpResponse response(Response response, Timing timing, boolean keepAlive, boolean head) {
+        var body = head || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
+        var status = HttpResponseStatus.valueOf(response.status(), Status.reason(response.status()));    // Netty's phrases differ (413)
+        HttpHeaders headers = ANSWER_HEADERS.newHeaders().add(SERVER, SERVER_NAME).add(DATE, HttpDate.now());
+        if (response.contentType() != null) headers.add(CONTENT_TYPE, response.contentType());
+        headers.add(CONTENT_LENGTH, String.valueOf(response.body().length))
+                .add(CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE)
+                .add(ACCEPTED, String.valueOf(timing.acceptedMicros())).add(STARTED, String.valueOf(timing.startedMicros()))
+                .add(FINISHED, String.valueOf(timing.finishedMicros())).add(SERVED_BY, timing.servedBy());
+        response.headers().forEach(h -> headers.add(h.name(), h.value()));
+        // A full answer has no trailers: the shared empty set, not a new one per answer.
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, headers, EmptyHttpHeaders.INSTANCE);
     }
 
     /**

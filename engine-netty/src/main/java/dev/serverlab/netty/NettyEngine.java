@@ -3,28 +3,21 @@ package dev.serverlab.netty;
 import dev.serverlab.api.*;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.Timing;
-import dev.serverlab.api.server.AccessLog;
-import dev.serverlab.api.server.Listener;
+import dev.serverlab.api.server.*;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.*;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.epoll.*;
+import io.netty.channel.group.*;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.ResourceLeakDetector;
-import io.netty.util.concurrent.FastThreadLocalThread;
-import io.netty.util.concurrent.GlobalEventExecutor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.netty.util.concurrent.*;
+import org.slf4j.*;
 
 import java.io.IOException;
-import java.net.BindException;
-import java.net.InetSocketAddress;
+import java.net.*;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.*;
@@ -89,30 +82,31 @@ public final class NettyEngine implements ServerEngine {
         // Pool threads are daemons: CPU work cannot be interrupted, and must not keep the JVM alive after close.
         ExecutorService offload = threads == 0 ? null : Executors.newFixedThreadPool(threads, threads("netty-offload", true));
         HttpPipeline pipeline = new HttpPipeline(application, config.limits(), new AccessLog(config.accessLog()), offload);
-        Server server = new Server(new DefaultChannelGroup("serverlab-netty", GlobalEventExecutor.INSTANCE), pipeline,
-                new MultiThreadIoEventLoopGroup(1, threads("netty-accept", false), transport.factory()),
-                new MultiThreadIoEventLoopGroup(loops, threads("netty-loop", false), transport.factory()));
-        ServerBootstrap bootstrap = new ServerBootstrap().group(server.acceptor, server.workers).channel(transport.channel())
+        ChannelGroup channels = new DefaultChannelGroup("serverlab-netty", GlobalEventExecutor.INSTANCE);
+        EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, threads("netty-accept", false), transport.factory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(loops, threads("netty-loop", false), transport.factory());
+        ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, workers).channel(transport.channel())
                 .option(ChannelOption.SO_BACKLOG, Listener.BACKLOG).option(ChannelOption.SO_REUSEADDR, true)
-                .handler(new Acceptor(config.limits().maxConnections(), server.channels, pipeline.accessLog))
+                .handler(new Acceptor(config.limits().maxConnections(), channels, pipeline.accessLog))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // A client may shut its output once its requests are sent (RFC 9112 §9.6): ours stays open for the answers.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(pipeline);
+        Channel listener;
         try {
-            server.listener = bootstrap.bind(Listener.address(config)).sync().channel();
+            listener = bootstrap.bind(Listener.address(config)).sync().channel();
         } catch (Exception e) {
-            server.release();
+            new Server(null, channels, pipeline, acceptor, workers, null).release();
             String message = String.valueOf(e.getMessage());
             if (e instanceof BindException || message.contains("Address already in use") || message.contains("Cannot assign requested address")) {
                 throw new Listener.PortInUseException(config.host(), config.port(), e);    // as every engine says it
             }
             throw e instanceof IOException io ? io : new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + message, e);
         }
-        server.details = "transport=" + transport.name() + " loops=" + loops + " offload=" + (threads == 0 ? "off" : threads);
-        log.info("netty listening on {} with {} ({}), CPU work {}", server.listener.localAddress(), server.details, transport.why(),
+        String details = "transport=" + transport.name() + " loops=" + loops + " offload=" + (threads == 0 ? "off" : threads);
+        log.info("netty listening on {} with {} ({}), CPU work {}", listener.localAddress(), details, transport.why(),
                 threads == 0 ? "inline on the loops" : "offloaded to " + threads + " threads");
-        return server;
+        return new Server(listener, channels, pipeline, acceptor, workers, details);
     }
 
     /**
@@ -168,9 +162,8 @@ public final class NettyEngine implements ServerEngine {
      */
     private static final class Acceptor extends ChannelInboundHandlerAdapter {
         private final int max;
-        private final ChannelGroup channels;
+        private final ChannelGroup channels;    // a closed channel leaves it
         private final AccessLog accessLog;
-        private final AtomicInteger open = new AtomicInteger();
 
         Acceptor(int max, ChannelGroup channels, AccessLog accessLog) {
             this.max = max;
@@ -184,10 +177,10 @@ public final class NettyEngine implements ServerEngine {
             child.attr(HttpPipeline.ACCEPTED_AT).set(Timing.nowMicros());
             accessLog.accepted(child.remoteAddress());
             channels.add(child);
-            if (open.incrementAndGet() >= max) ctx.channel().config().setAutoRead(false);
-            child.closeFuture().addListener(f -> {
-                if (open.decrementAndGet() < max) ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true));
-            });
+            if (channels.size() >= max) ctx.channel().config().setAutoRead(false);
+            child.closeFuture().addListener(f -> ctx.executor().execute(() -> {
+                if (channels.size() < max) ctx.channel().config().setAutoRead(true);
+            }));
             ctx.fireChannelRead(child);
         }
     }
@@ -202,39 +195,20 @@ public final class NettyEngine implements ServerEngine {
      *   shutdownGracefully the loops (short quiet period), stop the offload pool
      * </pre>
      */
-    static final class Server implements RunningServer {
+    record Server(Channel listener, ChannelGroup channels, HttpPipeline pipeline, EventLoopGroup acceptor, EventLoopGroup workers,
+                  String details) implements RunningServer {
         /** A loop shuts down once no task arrived for this long; in-flight work was already drained. */
         private static final long QUIET_MILLIS = 50;
-        final ChannelGroup channels;
-        final HttpPipeline pipeline;
-        final EventLoopGroup acceptor;
-        final EventLoopGroup workers;
-        Channel listener;
-        String details;
-        private boolean closed;
-
-        Server(ChannelGroup channels, HttpPipeline pipeline, EventLoopGroup acceptor, EventLoopGroup workers) {
-            this.channels = channels;
-            this.pipeline = pipeline;
-            this.acceptor = acceptor;
-            this.workers = workers;
-        }
 
         @Override
         public InetSocketAddress address() {
             return (InetSocketAddress) listener.localAddress();
         }
 
-        @Override
-        public String details() {
-            return details;
-        }
-
-        /** Closes as the diagram says; a second call does nothing. */
+        /** Closes as the diagram says; a second call (the listener is closed) does nothing. */
         @Override
         public synchronized void close() {
-            if (closed) return;
-            closed = true;
+            if (!listener.isOpen()) return;
             long drain = pipeline.limits.drainTimeout().toMillis();
             listener.close().awaitUninterruptibly();
             pipeline.draining = true;
