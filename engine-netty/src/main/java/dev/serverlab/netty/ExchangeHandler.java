@@ -54,10 +54,9 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private int bodySize;
     /** The request waiting for a timer or the pool, or null. */
     private Exchange inFlight;
-    private ScheduledFuture<?> headerDeadline, writeDeadline;
-    private boolean closing;
-    /** The client shut its output: what it sent is answered, then the connection closes. */
-    private boolean inputShut;
+    private ScheduledFuture<?> headerDeadline;
+    /** Closing: nothing more is read or answered; inputShut: the client shut its output, what it sent is answered, then we close. */
+    private boolean closing, inputShut;
 
     ExchangeHandler(HttpPipeline server, HttpPipeline.RequestDecoder decoder, long acceptedMicros) {
         this.server = server;
@@ -77,36 +76,36 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void begin(ChannelHandlerContext ctx, HttpRequest h) {
-        headerDeadline = cancel(headerDeadline);
+        if (headerDeadline != null) headerDeadline.cancel(false);
+        headerDeadline = null;
         HttpException problem = HttpPipeline.check(h, server.limits);
         if (problem != null) {
-            enqueue(ctx, problem);
+            waiting.add(problem);
+            serveWaiting(ctx);
             return;
         }
         head = h;
-        if (HttpUtil.is100ContinueExpected(h)) {    // the body fits (check): ask for it
-            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE), ctx.voidPromise());
-        }
+        // The body fits (check): ask for it.
+        if (HttpUtil.is100ContinueExpected(h)) ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
 
-    /** A part of the body, joined up to maxBodyBytes; the last one completes the request. */
+    /** A part of the body, joined up to maxBodyBytes; the last one completes the request (or a refusal ends it). */
     private void receive(ChannelHandlerContext ctx, HttpContent part) {
         int n = part.content().readableBytes();
-        if (part.decoderResult().isFailure() || bodySize + (long) n > server.limits.maxBodyBytes()) {
-            head = null;
-            enqueue(ctx, part.decoderResult().isFailure() ? HttpPipeline.refusal(part.decoderResult()) : new HttpException(413, "body too large"));
-            return;
+        Object complete = part.decoderResult().isFailure() ? HttpPipeline.refusal(part.decoderResult())
+                : bodySize + (long) n > server.limits.maxBodyBytes() ? new HttpException(413, "body too large") : null;
+        if (complete == null) {
+            if (bodySize + n > body.length) body = Arrays.copyOf(body, Math.max(bodySize + n, 2 * body.length));
+            part.content().readBytes(body, bodySize, n);
+            bodySize += n;
+            if (!(part instanceof LastHttpContent)) return;
+            complete = HttpPipeline.request(head, bodySize == body.length ? body : Arrays.copyOf(body, bodySize));
         }
-        if (bodySize + n > body.length) body = Arrays.copyOf(body, Math.max(bodySize + n, 2 * body.length));
-        part.content().readBytes(body, bodySize, n);
-        bodySize += n;
-        if (part instanceof LastHttpContent) {
-            Request request = HttpPipeline.request(head, bodySize == body.length ? body : Arrays.copyOf(body, bodySize));
-            head = null;
-            body = Request.NO_BODY;
-            bodySize = 0;
-            enqueue(ctx, request);
-        }
+        head = null;
+        body = Request.NO_BODY;
+        bodySize = 0;
+        waiting.add(complete);
+        serveWaiting(ctx);
     }
 
     @Override
@@ -127,6 +126,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         } else if (evt instanceof ChannelInputShutdownEvent) {
             inputShut = true;      // RFC 9112 §9.6: a client may half-close after its requests; they are still answered
             if (inFlight == null && waiting.isEmpty()) closeAfter(ctx, Unpooled.EMPTY_BUFFER);
+        } else if (evt instanceof IdleStateEvent && !ctx.channel().isWritable()) {
+            ctx.close();    // answers unread for a whole idleTimeout (we stopped reading when they piled up): cut off
         } else if (evt instanceof IdleStateEvent && inFlight == null && waiting.isEmpty()) {
             // A body that stopped arriving gets a 408, as on every engine; an idle connection or a stalled head just closes.
             if (head != null) refuse(ctx, new HttpException(408, "the request body stopped arriving"));
@@ -136,26 +137,13 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (!ctx.channel().isWritable() && writeDeadline == null) watchWrites(ctx, ctx.channel().bytesBeforeWritable());
         updateReading(ctx);    // a client that does not read its answers stops us reading its requests
-    }
-
-    /** Answers pile up unread: the client is cut off once a whole idleTimeout passes without it taking any. */
-    private void watchWrites(ChannelHandlerContext ctx, long unreadBefore) {
-        writeDeadline = ctx.executor().schedule(() -> {
-            writeDeadline = null;
-            long unread = ctx.channel().bytesBeforeWritable();
-            if (unread > 0 && unread < unreadBefore) watchWrites(ctx, unread);    // a slow reader, but a reader
-            else if (unread > 0) ctx.close();
-        }, server.limits.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        headerDeadline = cancel(headerDeadline);
-        writeDeadline = cancel(writeDeadline);
-        waiting.clear();
+        if (headerDeadline != null) headerDeadline.cancel(false);
     }
 
     @Override
@@ -163,19 +151,12 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         ctx.close();    // resets and broken pipes are the client's business
     }
 
-    private void enqueue(ChannelHandlerContext ctx, Object requestOrRefusal) {
-        waiting.add(requestOrRefusal);
-        serveWaiting(ctx);
-    }
-
     /** Serves waiting requests in order until one has to wait, or none is left. */
     private void serveWaiting(ChannelHandlerContext ctx) {
         Object next;
         while (inFlight == null && !closing && (next = waiting.poll()) != null) {
-            if (next instanceof HttpException problem) {
-                refuse(ctx, problem);
-            } else {
-                Request request = (Request) next;
+            if (next instanceof HttpException problem) refuse(ctx, problem);
+            else if (next instanceof Request request) {
                 Exchange exchange = new Exchange(request, acceptedMicros);
                 advance(ctx, exchange, step(exchange, () -> server.application.handle(request)));
             }
@@ -228,10 +209,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             server.offload.execute(() -> {
                 exchange.markStarted();
                 Reply next = step(exchange, () -> compute.work().run(Safepoint.NONE));
-                ctx.executor().execute(() -> {
-                    deadline.cancel(false);
-                    resume(ctx, exchange, next);
-                });
+                deadline.cancel(false);
+                ctx.executor().execute(() -> resume(ctx, exchange, next));
             });
         } catch (RejectedExecutionException e) {
             resume(ctx, exchange, Reply.of(Response.text(503, "server is shutting down\n")));
@@ -261,14 +240,15 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private void refuse(ChannelHandlerContext ctx, HttpException problem) {
         if (closing) return;
         server.accessLog.refused(problem.status(), problem.getMessage());
-        closeAfter(ctx, HttpPipeline.response(Response.text(problem.status(), problem.getMessage() + "\n"), Timing.refusedNow(acceptedMicros), false, false));
+        Response answer = Response.text(problem.status(), problem.getMessage() + "\n");
+        closeAfter(ctx, HttpPipeline.response(answer, Timing.refusedNow(acceptedMicros), false, false));
     }
 
     private void closeAfter(ChannelHandlerContext ctx, Object last) {
         closing = true;
         head = null;
         waiting.clear();
-        headerDeadline = cancel(headerDeadline);
+        if (headerDeadline != null) headerDeadline.cancel(false);
         ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -276,12 +256,6 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private void updateReading(ChannelHandlerContext ctx) {
         boolean wanted = inFlight == null && !closing && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != wanted) ctx.channel().config().setAutoRead(wanted);
-    }
-
-    /** Cancels a timer; null, to store in its field. */
-    private static ScheduledFuture<?> cancel(ScheduledFuture<?> timer) {
-        if (timer != null) timer.cancel(false);
-        return null;
     }
 
     /** One step of the application; what it throws becomes the shared 500 answer. */

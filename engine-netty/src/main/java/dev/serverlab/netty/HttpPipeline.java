@@ -55,21 +55,14 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         this.offload = offload;
     }
 
+    /** Builds the pipeline above; the warm-up and the tests add it to an {@code EmbeddedChannel} with an accept time. */
     @Override
     protected void initChannel(Channel ch) {
-        Long accepted = ch.attr(ACCEPTED_AT).get();
-        configure(ch, accepted != null ? accepted : Timing.nowMicros());
-    }
-
-    /** Builds the pipeline above; the warm-up and the tests call it on an {@code EmbeddedChannel}. */
-    void configure(Channel ch, long acceptedMicros) {
-        RequestDecoder decoder = new RequestDecoder(new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLineBytes()).setMaxHeaderSize(limits.maxHeaderBytes())
-                // As the shared codec: equal repeated Content-Lengths, and bare LF line ends (RFC 9112 §2.2).
-                .setAllowDuplicateContentLengths(true).setStrictLineParsing(false));
-        // Reads only: a writer timeout would put a listener on every write; ExchangeHandler watches stuck writes.
-        ch.pipeline().addLast(new FlushConsolidationHandler(), new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS), decoder,
-                new HttpResponseEncoder(), new ExchangeHandler(this, decoder, acceptedMicros));
+        RequestDecoder decoder = new RequestDecoder(limits);
+        // Reads only: a writer timeout would put a listener on every write. Answers a client leaves unread stop our
+        // reads (ExchangeHandler), so a reader timeout also finds a client that stopped reading.
+        ch.pipeline().addLast(new FlushConsolidationHandler(), new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS),
+                decoder, new HttpResponseEncoder(), new ExchangeHandler(this, decoder, ch.attr(ACCEPTED_AT).get()));
     }
 
     /** The answer to a request that failed to decode, from its cause; Netty's own message may quote the request. */
@@ -106,7 +99,9 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         if (hosts > 1 || hosts == 0 && v.minorVersion() == 1) return new HttpException(400, "one Host header is required");
         String expect = headers.get(HttpHeaderNames.EXPECT);
         boolean body = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
-        if (expect != null && body && !expect.equalsIgnoreCase("100-continue")) return new HttpException(417, "only Expect: 100-continue is supported");
+        if (expect != null && body && !expect.equalsIgnoreCase("100-continue")) {
+            return new HttpException(417, "only Expect: 100-continue is supported");
+        }
         if (HttpUtil.getContentLength(head, 0L) > limits.maxBodyBytes()) return new HttpException(413, "body too large");
         return null;
     }
@@ -144,9 +139,12 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
      * hold the line to one SP between words and to {@code HTTP/} in capitals, as the shared codec does.
      */
     static final class RequestDecoder extends HttpRequestDecoder {
+        private static final byte[] HTTP_SLASH = {'H', 'T', 'T', 'P', '/'};
 
-        RequestDecoder(HttpDecoderConfig config) {
-            super(config);
+        RequestDecoder(Limits limits) {
+            super(new HttpDecoderConfig().setMaxInitialLineLength(limits.maxRequestLineBytes()).setMaxHeaderSize(limits.maxHeaderBytes())
+                    // As the shared codec: equal repeated Content-Lengths, and bare LF line ends (RFC 9112 §2.2).
+                    .setAllowDuplicateContentLengths(true).setStrictLineParsing(false));
         }
 
         @Override
@@ -158,16 +156,12 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         @Override
         protected String splitThirdWordInitialLine(byte[] line, int start, int length) {
             oneSpaceBefore(line, start);
-            if (line[start] != 'H' || line[start + 1] != 'T' || line[start + 2] != 'T' || line[start + 3] != 'P') {
-                throw new IllegalArgumentException("malformed HTTP version");
-            }
+            if (!Arrays.equals(line, start, start + 5, HTTP_SLASH, 0, 5)) throw new IllegalArgumentException("malformed HTTP version");
             return super.splitThirdWordInitialLine(line, start, length);
         }
 
         private static void oneSpaceBefore(byte[] line, int start) {
-            if (line[start - 1] != ' ' || line[start - 2] == ' ' || line[start - 2] == '\t') {
-                throw new IllegalArgumentException("the words of a request line are separated by one space");
-            }
+            if (line[start - 1] != ' ' || line[start - 2] == ' ' || line[start - 2] == '\t') throw new IllegalArgumentException("one space between words");
         }
 
         /** Part of a request is buffered: the header deadline runs. */

@@ -72,8 +72,7 @@ public final class NettyEngine implements ServerEngine {
     @Override
     public RunningServer start(EngineConfig config, Application application) throws IOException {
         config = Engines.configure(this, config);
-        int loops = config.count("loops", Runtime.getRuntime().availableProcessors());
-        int threads = config.count("offload", 0);
+        int loops = config.count("loops", Runtime.getRuntime().availableProcessors()), threads = config.count("offload", 0);
         Transport transport = transports.get();
         // Netty's default leak detector records a stack trace for one buffer in 128: a cost on every connection's
         // path, for a check our tests make (they set the property); a property the user sets wins.
@@ -87,7 +86,7 @@ public final class NettyEngine implements ServerEngine {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(loops, threads("netty-loop", false), transport.factory());
         ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, workers).channel(transport.channel())
                 .option(ChannelOption.SO_BACKLOG, Listener.BACKLOG).option(ChannelOption.SO_REUSEADDR, true)
-                .handler(new Acceptor(config.limits().maxConnections(), channels, pipeline.accessLog))
+                .handler(new Acceptor(pipeline, channels))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // A client may shut its output once its requests are sent (RFC 9112 §9.6): ours stays open for the answers.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -98,9 +97,8 @@ public final class NettyEngine implements ServerEngine {
         } catch (Exception e) {
             new Server(null, channels, pipeline, acceptor, workers, null).release();
             String message = String.valueOf(e.getMessage());
-            if (e instanceof BindException || message.contains("Address already in use") || message.contains("Cannot assign requested address")) {
-                throw new Listener.PortInUseException(config.host(), config.port(), e);    // as every engine says it
-            }
+            boolean taken = e instanceof BindException || message.contains("Address already in use") || message.contains("Cannot assign requested address");
+            if (taken) throw new Listener.PortInUseException(config.host(), config.port(), e);    // as every engine says it
             throw e instanceof IOException io ? io : new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + message, e);
         }
         String details = "transport=" + transport.name() + " loops=" + loops + " offload=" + (threads == 0 ? "off" : threads);
@@ -117,7 +115,8 @@ public final class NettyEngine implements ServerEngine {
     static void warmUp(Limits limits) {
         EmbeddedChannel channel = new EmbeddedChannel();
         try {
-            new HttpPipeline(Application.experiment(), limits, new AccessLog(false), null).configure(channel, 0L);
+            channel.attr(HttpPipeline.ACCEPTED_AT).set(0L);
+            channel.pipeline().addLast(new HttpPipeline(Application.experiment(), limits, new AccessLog(false), null));
             channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: w\r\n\r\nHEAD /fib/1 HTTP/1.1\r\nHost: w\r\n\r\n"
                     + "POST / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nBAD\r\n\r\n", StandardCharsets.ISO_8859_1));
         } catch (RuntimeException e) {
@@ -161,25 +160,23 @@ public final class NettyEngine implements ServerEngine {
      * the kernel's backlog until a connection closes.
      */
     private static final class Acceptor extends ChannelInboundHandlerAdapter {
-        private final int max;
+        private final HttpPipeline pipeline;
         private final ChannelGroup channels;    // a closed channel leaves it
-        private final AccessLog accessLog;
 
-        Acceptor(int max, ChannelGroup channels, AccessLog accessLog) {
-            this.max = max;
+        Acceptor(HttpPipeline pipeline, ChannelGroup channels) {
+            this.pipeline = pipeline;
             this.channels = channels;
-            this.accessLog = accessLog;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel child = (Channel) msg;
             child.attr(HttpPipeline.ACCEPTED_AT).set(Timing.nowMicros());
-            accessLog.accepted(child.remoteAddress());
+            pipeline.accessLog.accepted(child.remoteAddress());
             channels.add(child);
-            if (channels.size() >= max) ctx.channel().config().setAutoRead(false);
+            if (channels.size() >= pipeline.limits.maxConnections()) ctx.channel().config().setAutoRead(false);
             child.closeFuture().addListener(f -> ctx.executor().execute(() -> {
-                if (channels.size() < max) ctx.channel().config().setAutoRead(true);
+                if (channels.size() < pipeline.limits.maxConnections()) ctx.channel().config().setAutoRead(true);
             }));
             ctx.fireChannelRead(child);
         }

@@ -36,7 +36,8 @@ class PipelineTest {
         server = new HttpPipeline(Application.experiment(), LIMITS, new AccessLog(false), null);
         channel = new EmbeddedChannel();
         channel.freezeTime();
-        server.configure(channel, 1_000_000L);
+        channel.attr(HttpPipeline.ACCEPTED_AT).set(1_000_000L);
+        channel.pipeline().addLast(server);
         return channel;
     }
 
