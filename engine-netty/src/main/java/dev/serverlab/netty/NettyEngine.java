@@ -30,7 +30,7 @@ import java.util.function.Supplier;
  * <pre>
  *   clients ─► netty-accept ─► netty-loop-1 … N (epoll or NIO; a connection lives on one loop)
  *              Acceptor: accept time, maxConnections      │
- *                 IdleStateHandler ─ RequestDecoder (HttpRequestDecoder) ─ ExchangeHandler ─ HttpResponseEncoder
+ *                 FlushConsolidationHandler ─ IdleStateHandler ─ RequestDecoder ─ HttpResponseEncoder ─ ExchangeHandler
  *                 /sleep/{ms}  a timer on the loop: the loop serves others meanwhile
  *                 /fib/{n}     inline: the loop computes, every connection on it waits;
  *                              --offload N: netty-offload-1 … N compute, the answer is a task on the loop
@@ -202,10 +202,10 @@ public final class NettyEngine implements ServerEngine {
             return (InetSocketAddress) listener.localAddress();
         }
 
-        /** Closes as the diagram says; a second call (the listener is closed) does nothing. */
+        /** Closes as the diagram says; a second call (the loops are shutting down) does nothing. */
         @Override
         public synchronized void close() {
-            if (!listener.isOpen()) return;
+            if (workers.isShuttingDown()) return;
             long drain = pipeline.limits.drainTimeout().toMillis();
             listener.close().awaitUninterruptibly();
             pipeline.draining = true;
