@@ -1,30 +1,17 @@
 package dev.serverlab.netty;
 
 import dev.serverlab.api.app.*;
-import dev.serverlab.api.http.HttpDate;
-import dev.serverlab.api.http.HttpException;
-import dev.serverlab.api.http.ResponseWriter;
-import dev.serverlab.api.http.Status;
-import dev.serverlab.api.http.Timing;
-import dev.serverlab.api.server.ApplicationErrors;
-import dev.serverlab.api.server.Exchange;
-import io.netty.buffer.ByteBufUtil;
+import dev.serverlab.api.http.*;
+import dev.serverlab.api.server.*;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.*;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.*;
-import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.*;
+import java.util.concurrent.*;
 import java.util.function.Supplier;
 
 /**
@@ -32,8 +19,8 @@ import java.util.function.Supplier;
  * in request order. Only that loop touches the fields. Where it sits in the connection's pipeline:
  *
  * <pre>
- *   socket ─► IdleStateHandler ─► RequestDecoder ─► RequestAggregator ─► ExchangeHandler
- *   socket ◄─ HttpResponseEncoder ◄──────────────────────────────────────────┘
+ *   socket ─► FlushConsolidationHandler ─► IdleStateHandler ─► RequestDecoder ─► ExchangeHandler
+ *   socket ◄─────────────────────────────────────────────── HttpResponseEncoder ◄──┘
  *
  *   request ─► waiting ─► handle ─┬─ Done ──────────────────────────────► answer (flushed at readComplete)
  *   (in order)                    ├─ Compute, inline: the loop computes ─► and every connection on it waits
@@ -44,10 +31,10 @@ import java.util.function.Supplier;
  *
  * Reading stops ({@code autoRead} off) only while a request waits for a timer or the pool, or while the
  * client does not read its answers: a request answered inline changes nothing in the socket's interest set,
- * so costs no {@code epoll_ctl}. A request Netty or a check refused comes in its turn with a failed
- * {@code DecoderResult}; it gets a short reason, and the connection closes. Deadlines: headerReadTimeout from
- * a request's first byte to its head (408); idleTimeout without a read while nothing is in flight, or with an
- * answer stuck unread (closed); requestDeadline for a wait (503 at once) or offloaded work (503 when it passes).
+ * so costs no {@code epoll_ctl}. A request Netty or a check refused keeps its place in line; it gets a short
+ * reason, and the connection closes. Deadlines: headerReadTimeout from a request's first byte to its head
+ * (408); idleTimeout without a read while nothing is in flight (closed; 408 mid-body), or with answers the
+ * client does not take (closed); requestDeadline for a wait (503 at once) or offloaded work (503 when it passes).
  */
 final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
@@ -57,77 +44,94 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     static final long DRAIN_GRACE_MILLIS = 50;
 
     private final HttpPipeline server;
+    private final HttpPipeline.RequestDecoder decoder;
     private final long acceptedMicros;
-    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
-    HttpPipeline.RequestDecoder decoder;
+    /** Requests received and refusals ({@link HttpException}), in arrival order, behind the one in flight. */
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    /** The head whose body is still arriving (idleTimeout bounds a pause), and the body so far. */
+    private HttpRequest head;
+    private byte[] body = Request.NO_BODY;
+    private int bodySize;
     /** The request waiting for a timer or the pool, or null. */
     private Exchange inFlight;
     private ScheduledFuture<?> headerDeadline;
-    /** A head arrived and its body is still coming: no header deadline, idleTimeout bounds a pause. */
-    private boolean readingBody;
-    private boolean closing;
-    private boolean inRead;
-    private boolean needsFlush;
-    /** The client shut its output: what it sent is answered, then the connection closes. */
-    private boolean inputShut;
+    /** Closing: nothing more is read or answered; inputShut: the client shut its output, what it sent is answered, then we close. */
+    private boolean closing, inputShut;
 
-    ExchangeHandler(HttpPipeline server, long acceptedMicros) {
+    ExchangeHandler(HttpPipeline server, HttpPipeline.RequestDecoder decoder, long acceptedMicros) {
         this.server = server;
+        this.decoder = decoder;
         this.acceptedMicros = acceptedMicros;
     }
 
+    /** Netty's decoder gives a head, then body parts up to a last one; a bodiless request is a head and an empty last. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        inRead = true;
-        if (closing || !(msg instanceof FullHttpRequest request)) {
+        try {
+            if (!closing && msg instanceof HttpRequest h) begin(ctx, h);
+            if (!closing && msg instanceof HttpContent part && head != null) receive(ctx, part);
+        } finally {
             ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void begin(ChannelHandlerContext ctx, HttpRequest h) {
+        if (headerDeadline != null) headerDeadline.cancel(false);
+        headerDeadline = null;
+        HttpException problem = HttpPipeline.check(h, server.limits);
+        if (problem != null) {
+            waiting.add(problem);
+            serveWaiting(ctx);
             return;
         }
-        readingBody = false;
-        waiting.add(request);
+        head = h;
+        // The body fits (check): ask for it.
+        if (HttpUtil.is100ContinueExpected(h)) ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+
+    /** A part of the body, joined up to maxBodyBytes; the last one completes the request (or a refusal ends it). */
+    private void receive(ChannelHandlerContext ctx, HttpContent part) {
+        int n = part.content().readableBytes();
+        Object complete = part.decoderResult().isFailure() ? HttpPipeline.refusal(part.decoderResult())
+                : bodySize + (long) n > server.limits.maxBodyBytes() ? new HttpException(413, "body too large") : null;
+        if (complete == null) {
+            if (bodySize + n > body.length) body = Arrays.copyOf(body, Math.max(bodySize + n, 2 * body.length));
+            part.content().readBytes(body, bodySize, n);
+            bodySize += n;
+            if (!(part instanceof LastHttpContent)) return;
+            complete = HttpPipeline.request(head, bodySize == body.length ? body : Arrays.copyOf(body, bodySize));
+        }
+        head = null;
+        body = Request.NO_BODY;
+        bodySize = 0;
+        waiting.add(complete);
         serveWaiting(ctx);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        inRead = false;
-        if (needsFlush) {
-            needsFlush = false;
-            ctx.flush();
-        }
-        if (headerDeadline == null && inFlight == null && !closing && !readingBody && decoder.holdsPartialRequest()) {
+        if (headerDeadline == null && inFlight == null && !closing && head == null && decoder.holdsPartialRequest()) {
             headerDeadline = ctx.executor().schedule(() -> refuse(ctx, new HttpException(408, "request headers took too long")),
                     server.limits.headerReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
-    }
-
-    /** The aggregator saw a request's head: the header deadline is met. */
-    void headReceived() {
-        readingBody = true;
-        cancelHeaderDeadline();
-    }
-
-    private void cancelHeaderDeadline() {
-        if (headerDeadline != null) headerDeadline.cancel(false);
-        headerDeadline = null;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == DRAIN) {
             // A request sent just before close() may still be in the kernel: give the loop a moment to read it.
-            ctx.executor().schedule(() -> { if (idle()) ctx.close(); }, DRAIN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            ctx.executor().schedule(() -> {
+                if (inFlight == null && waiting.isEmpty() && headerDeadline == null && head == null) ctx.close();    // between requests
+            }, DRAIN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         } else if (evt instanceof ChannelInputShutdownEvent) {
             inputShut = true;      // RFC 9112 §9.6: a client may half-close after its requests; they are still answered
-            if (inFlight == null && waiting.isEmpty()) finish(ctx);
-        } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.READER_IDLE) {
-            if (inFlight != null || !waiting.isEmpty()) return;
+            if (inFlight == null && waiting.isEmpty()) closeAfter(ctx, Unpooled.EMPTY_BUFFER);
+        } else if (evt instanceof IdleStateEvent && !ctx.channel().isWritable()) {
+            ctx.close();    // answers unread for a whole idleTimeout (we stopped reading when they piled up): cut off
+        } else if (evt instanceof IdleStateEvent && inFlight == null && waiting.isEmpty()) {
             // A body that stopped arriving gets a 408, as on every engine; an idle connection or a stalled head just closes.
-            if (readingBody) refuse(ctx, new HttpException(408, "the request body stopped arriving"));
+            if (head != null) refuse(ctx, new HttpException(408, "the request body stopped arriving"));
             else ctx.close();
-        } else if (evt instanceof IdleStateEvent e && e.state() == IdleState.WRITER_IDLE) {
-            var pending = ctx.channel().unsafe().outboundBuffer();
-            if (pending != null && pending.totalPendingWriteBytes() > 0) ctx.close();    // the client stopped reading
         }
     }
 
@@ -139,9 +143,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        cancelHeaderDeadline();
-        waiting.forEach(FullHttpRequest::release);
-        waiting.clear();
+        if (headerDeadline != null) headerDeadline.cancel(false);
     }
 
     @Override
@@ -151,21 +153,15 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     /** Serves waiting requests in order until one has to wait, or none is left. */
     private void serveWaiting(ChannelHandlerContext ctx) {
-        FullHttpRequest msg;
-        while (inFlight == null && !closing && (msg = waiting.poll()) != null) {
-            try {
-                if (msg.decoderResult().isFailure()) {
-                    refuse(ctx, HttpPipeline.refusal(msg.decoderResult()));
-                } else {
-                    Request request = request(msg);
-                    Exchange exchange = new Exchange(request, acceptedMicros);
-                    advance(ctx, exchange, step(exchange, () -> server.application.handle(request)));
-                }
-            } finally {
-                msg.release();
+        Object next;
+        while (inFlight == null && !closing && (next = waiting.poll()) != null) {
+            if (next instanceof HttpException problem) refuse(ctx, problem);
+            else if (next instanceof Request request) {
+                Exchange exchange = new Exchange(request, acceptedMicros);
+                advance(ctx, exchange, step(exchange, () -> server.application.handle(request)));
             }
         }
-        if (inFlight == null && !closing && inputShut) finish(ctx);
+        if (inFlight == null && !closing && inputShut) closeAfter(ctx, Unpooled.EMPTY_BUFFER);    // nothing more will arrive to answer
         else updateReading(ctx);
     }
 
@@ -183,13 +179,15 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                         reply = Reply.of(Response.text(503, "the wait would pass the request deadline\n"));
                         continue;
                     }
-                    await(ctx, exchange);
+                    inFlight = exchange;
+                    updateReading(ctx);
                     ctx.executor().schedule(() -> resume(ctx, exchange, step(exchange, sleep.then())),
                             sleep.duration().toNanos(), TimeUnit.NANOSECONDS);
                     return;
                 }
                 case Reply.Compute compute when server.offload != null -> {
-                    await(ctx, exchange);
+                    inFlight = exchange;
+                    updateReading(ctx);
                     offload(ctx, exchange, compute);
                     return;
                 }
@@ -211,10 +209,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
             server.offload.execute(() -> {
                 exchange.markStarted();
                 Reply next = step(exchange, () -> compute.work().run(Safepoint.NONE));
-                ctx.executor().execute(() -> {
-                    deadline.cancel(false);
-                    resume(ctx, exchange, next);
-                });
+                deadline.cancel(false);
+                ctx.executor().execute(() -> resume(ctx, exchange, next));
             });
         } catch (RejectedExecutionException e) {
             resume(ctx, exchange, Reply.of(Response.text(503, "server is shutting down\n")));
@@ -229,56 +225,37 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         serveWaiting(ctx);
     }
 
-    private void await(ChannelHandlerContext ctx, Exchange exchange) {
-        inFlight = exchange;
-        updateReading(ctx);
-    }
-
     private void respond(ChannelHandlerContext ctx, Exchange exchange, Response response, boolean keepAlive) {
         inFlight = null;
         Timing timing = exchange.finish();
         server.accessLog.served(exchange.request(), response.status(), timing);
         if (closing) return;    // the client left while we worked
-        FullHttpResponse out = response(response, timing, keepAlive, exchange.request().method().equals("HEAD"));
-        if (!keepAlive) {
-            closeAfter(ctx, out);
-        } else if (inRead) {
-            ctx.write(out, ctx.voidPromise());    // flushed in channelReadComplete: pipelined answers leave in one write
-            needsFlush = true;
-        } else {
-            ctx.writeAndFlush(out, ctx.voidPromise());
-        }
+        FullHttpResponse out = HttpPipeline.response(response, timing, keepAlive, exchange.request().method().equals("HEAD"));
+        // One flush per read (FlushConsolidationHandler): pipelined answers leave in one write.
+        if (keepAlive) ctx.writeAndFlush(out, ctx.voidPromise());
+        else closeAfter(ctx, out);
     }
 
     /** A refused request: a short reason with Connection: close, and the connection ends once it is written. */
     private void refuse(ChannelHandlerContext ctx, HttpException problem) {
         if (closing) return;
         server.accessLog.refused(problem.status(), problem.getMessage());
-        cancelHeaderDeadline();
-        closeAfter(ctx, response(Response.text(problem.status(), problem.getMessage() + "\n"), Timing.refusedNow(acceptedMicros), false, false));
+        Response answer = Response.text(problem.status(), problem.getMessage() + "\n");
+        closeAfter(ctx, HttpPipeline.response(answer, Timing.refusedNow(acceptedMicros), false, false));
     }
 
     private void closeAfter(ChannelHandlerContext ctx, Object last) {
         closing = true;
-        waiting.forEach(FullHttpRequest::release);
+        head = null;
         waiting.clear();
+        if (headerDeadline != null) headerDeadline.cancel(false);
         ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    /** Closes once everything written so far has gone out: nothing more will arrive to answer. */
-    private void finish(ChannelHandlerContext ctx) {
-        closeAfter(ctx, Unpooled.EMPTY_BUFFER);
     }
 
     /** Read while nothing waits and the client takes its answers. */
     private void updateReading(ChannelHandlerContext ctx) {
         boolean wanted = inFlight == null && !closing && ctx.channel().isWritable();
         if (ctx.channel().config().isAutoRead() != wanted) ctx.channel().config().setAutoRead(wanted);
-    }
-
-    /** Between requests: nothing in flight, waiting, or half received. */
-    private boolean idle() {
-        return inFlight == null && waiting.isEmpty() && headerDeadline == null && !readingBody;
     }
 
     /** One step of the application; what it throws becomes the shared 500 answer. */
@@ -288,32 +265,5 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException | StackOverflowError e) {
             return Reply.of(ApplicationErrors.handle(exchange.request(), e));
         }
-    }
-
-    /** Netty's request as the application's. */
-    static Request request(FullHttpRequest msg) {
-        List<Header> fields = new ArrayList<>(msg.headers().size());
-        msg.headers().forEach(e -> fields.add(new Header(e.getKey(), e.getValue())));
-        byte[] body = msg.content().isReadable() ? ByteBufUtil.getBytes(msg.content()) : Request.NO_BODY;
-        String target = msg.uri();
-        int slash = target.indexOf('/', target.indexOf("//") + 2);    // absolute form: the path after the authority
-        String rest = target.startsWith("/") || target.equals("*") ? target : slash < 0 ? "/" : target.substring(slash);
-        int q = rest.indexOf('?');
-        return new Request(msg.method().name(), target, q < 0 ? rest : rest.substring(0, q), q < 0 ? "" : rest.substring(q + 1),
-                msg.protocolVersion().text(), new Headers(fields), body);
-    }
-
-    /** The answer in the shared header order: Server, Date, Content-Type, Content-Length, Connection, timing, the application's. */
-    static FullHttpResponse response(Response response, Timing timing, boolean keepAlive, boolean head) {
-        var body = head || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
-        var status = HttpResponseStatus.valueOf(response.status(), Status.reason(response.status()));    // Netty's phrases differ (413)
-        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, false);
-        out.headers().add("Server", ResponseWriter.SERVER).add("Date", HttpDate.now());
-        if (response.contentType() != null) out.headers().add("Content-Type", response.contentType());
-        out.headers().add("Content-Length", response.body().length).add("Connection", keepAlive ? "keep-alive" : "close")
-                .add(Timing.ACCEPTED, timing.acceptedMicros()).add(Timing.STARTED, timing.startedMicros())
-                .add(Timing.FINISHED, timing.finishedMicros()).add(Timing.SERVED_BY, timing.servedBy());
-        response.headers().forEach(h -> out.headers().add(h.name(), h.value()));
-        return out;
     }
 }

@@ -1,41 +1,44 @@
 package dev.serverlab.netty;
 
 import dev.serverlab.api.Limits;
-import dev.serverlab.api.app.Application;
-import dev.serverlab.api.http.HttpException;
-import dev.serverlab.api.http.Timing;
+import dev.serverlab.api.app.*;
+import dev.serverlab.api.http.*;
 import dev.serverlab.api.server.AccessLog;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
+import io.netty.channel.*;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.*;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.AttributeKey;
+import io.netty.util.*;
 
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.*;
+import java.util.concurrent.*;
 
 /**
- * Each connection's pipeline, as in Netty's HTTP server examples, and what all connections of a server share.
- * Netty decodes, frames and aggregates; we add the checks its decoder leaves to the application, made on
- * what it decoded, and mark a request that fails them the way Netty marks its own: a failed DecoderResult.
+ * Each connection's pipeline, as in Netty's HTTP server examples, and what all connections of a server share:
+ * Netty decodes and frames; here are the checks its decoder leaves to the application, made on what it
+ * decoded, and the translation between Netty's messages and the application's {@link Request} and {@link Response}.
  *
  * <pre>
- *   socket ─► IdleStateHandler   idleTimeout without a read, or with a write stuck ─► an event for the exchange
- *          ─► RequestDecoder     HttpRequestDecoder, limits from HttpDecoderConfig; one SP between words
- *          ─► RequestAggregator  HttpObjectAggregator(maxBodyBytes), 100 Continue; check(head); 413
- *          ─► ExchangeHandler    runs the application, answers in order
- *   socket ◄─ HttpResponseEncoder ◄──────────────────────────────── FullHttpResponse
+ *   socket ─► FlushConsolidationHandler  answers written during a read are flushed once, at its end
+ *          ─► IdleStateHandler           idleTimeout without a read ─► an event for the exchange
+ *          ─► RequestDecoder             HttpRequestDecoder, limits from HttpDecoderConfig; one SP between words
+ *          ─► ExchangeHandler            head (checked) + body parts ─► Request ─► the application, in order
+ *   socket ◄─ … ◄─ HttpResponseEncoder ◄─ FullHttpResponse
  * </pre>
  */
 final class HttpPipeline extends ChannelInitializer<Channel> {
 
     /** Epoch microseconds at which the acceptor took the connection, before it waited for its loop. */
     static final AttributeKey<Long> ACCEPTED_AT = AttributeKey.valueOf("serverlab.acceptedAt");
+    /** Answers are built by us from trusted values: Netty need not validate them, nor hash names each time. */
+    private static final HttpHeadersFactory ANSWER_HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
+    private static final AsciiString SERVER = AsciiString.cached("Server"), SERVER_NAME = AsciiString.cached(ResponseWriter.SERVER),
+            DATE = AsciiString.cached("Date"), CONTENT_TYPE = AsciiString.cached("Content-Type"),
+            CONTENT_LENGTH = AsciiString.cached("Content-Length"), CONNECTION = AsciiString.cached("Connection"),
+            ACCEPTED = AsciiString.cached(Timing.ACCEPTED), STARTED = AsciiString.cached(Timing.STARTED),
+            FINISHED = AsciiString.cached(Timing.FINISHED), SERVED_BY = AsciiString.cached(Timing.SERVED_BY);
 
     final Application application;
     final Limits limits;
@@ -52,58 +55,82 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         this.offload = offload;
     }
 
+    /** Builds the pipeline above; the warm-up and the tests add it to an {@code EmbeddedChannel} with an accept time. */
     @Override
     protected void initChannel(Channel ch) {
-        Long accepted = ch.attr(ACCEPTED_AT).get();
-        configure(ch, accepted != null ? accepted : Timing.nowMicros());
-    }
-
-    /** Builds the pipeline above; the warm-up and the tests call it on an {@code EmbeddedChannel}. */
-    void configure(Channel ch, long acceptedMicros) {
-        long idle = limits.idleTimeout().toNanos();
-        ExchangeHandler exchange = new ExchangeHandler(this, acceptedMicros);
-        exchange.decoder = new RequestDecoder(new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxRequestLineBytes()).setMaxHeaderSize(limits.maxHeaderBytes())
-                // As the shared codec: equal repeated Content-Lengths, and bare LF line ends (RFC 9112 §2.2).
-                .setAllowDuplicateContentLengths(true).setStrictLineParsing(false));
-        // observeOutput: a slow reader that still drains our answers is making progress, not stuck.
-        ch.pipeline().addLast(new IdleStateHandler(true, idle, idle, 0, TimeUnit.NANOSECONDS), exchange.decoder,
-                new HttpResponseEncoder(), new RequestAggregator(limits, exchange), exchange);
+        RequestDecoder decoder = new RequestDecoder(limits);
+        // Reads only: a writer timeout would put a listener on every write. Answers a client leaves unread stop our
+        // reads (ExchangeHandler), so a reader timeout also finds a client that stopped reading.
+        ch.pipeline().addLast(new FlushConsolidationHandler(), new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS),
+                decoder, new HttpResponseEncoder(), new ExchangeHandler(this, decoder, ch.attr(ACCEPTED_AT).get()));
     }
 
     /** The answer to a request that failed to decode, from its cause; Netty's own message may quote the request. */
     static HttpException refusal(DecoderResult result) {
         return switch (result.cause()) {
-            case HttpException e -> e;
             case TooLongHttpLineException e -> new HttpException(414, "request line too long");
             case TooLongHttpHeaderException e -> new HttpException(431, "header fields too large");
-            case TooLongHttpContentException e -> new HttpException(413, "body too large");
             default -> new HttpException(400, "malformed request");
         };
     }
 
     /** The contract's rules that Netty's decoder leaves to the application, checked on the decoded head. */
     static HttpException check(HttpRequest head, Limits limits) {
+        if (!head.decoderResult().isSuccess()) return refusal(head.decoderResult());
         HttpVersion v = head.protocolVersion();
         if (v.majorVersion() != 1 || v.minorVersion() > 1) return new HttpException(505, "only HTTP/1.1 and HTTP/1.0 are supported");
         String target = head.uri();
         boolean form = target.startsWith("/") || target.equals("*") && head.method() == HttpMethod.OPTIONS
                 || target.regionMatches(true, 0, "http://", 0, 7) || target.regionMatches(true, 0, "https://", 0, 8);
-        if (!form || target.chars().anyMatch(c -> c <= ' ' || c == 127)) return new HttpException(400, "malformed request target");
+        for (int i = 0; form && i < target.length(); i++) form = target.charAt(i) > ' ' && target.charAt(i) != 127;
+        if (!form) return new HttpException(400, "malformed request target");
         HttpHeaders headers = head.headers();
-        int bytes = 0;    // Netty's maxHeaderSize leaves out line ends; the contract counts "name: value\r\n"
-        for (var field : headers) bytes += field.getKey().length() + field.getValue().length() + 4;
-        if (bytes > limits.maxHeaderBytes() || headers.size() > limits.maxHeaderCount()) return new HttpException(431, "header fields too large");
-        int hosts = headers.getAll(HttpHeaderNames.HOST).size();
-        if (hosts > 1 || hosts == 0 && v.minorVersion() == 1) return new HttpException(400, "one Host header is required");
-        // Netty refuses chunked twice or not last (RFC 9112 §6.3); a coding before chunked we cannot decode (§6.1).
-        if (headers.getAll(HttpHeaderNames.TRANSFER_ENCODING).stream().anyMatch(c -> c.contains(","))) {
-            return new HttpException(501, "only the chunked transfer coding is supported");
+        int bytes = 0, hosts = 0;    // Netty's maxHeaderSize leaves out line ends; the contract counts "name: value\r\n"
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> field = it.next();
+            bytes += field.getKey().length() + field.getValue().length() + 4;
+            if (HttpHeaderNames.HOST.contentEqualsIgnoreCase(field.getKey())) hosts++;
+            // Netty refuses chunked twice or not last (RFC 9112 §6.3); a coding before chunked we cannot decode (§6.1).
+            if (HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(field.getKey()) && field.getValue().toString().contains(",")) {
+                return new HttpException(501, "only the chunked transfer coding is supported");
+            }
         }
+        if (bytes > limits.maxHeaderBytes() || headers.size() > limits.maxHeaderCount()) return new HttpException(431, "header fields too large");
+        if (hosts > 1 || hosts == 0 && v.minorVersion() == 1) return new HttpException(400, "one Host header is required");
         String expect = headers.get(HttpHeaderNames.EXPECT);
         boolean body = HttpUtil.isTransferEncodingChunked(head) || HttpUtil.getContentLength(head, 0L) > 0;
-        if (expect != null && body && !expect.equalsIgnoreCase("100-continue")) return new HttpException(417, "only Expect: 100-continue is supported");
+        if (expect != null && body && !expect.equalsIgnoreCase("100-continue")) {
+            return new HttpException(417, "only Expect: 100-continue is supported");
+        }
+        if (HttpUtil.getContentLength(head, 0L) > limits.maxBodyBytes()) return new HttpException(413, "body too large");
         return null;
+    }
+
+    /** Netty's request as the application's. */
+    static Request request(HttpRequest head, byte[] body) {
+        List<Header> fields = new ArrayList<>(head.headers().size());
+        head.headers().forEach(e -> fields.add(new Header(e.getKey(), e.getValue())));
+        String target = head.uri();
+        int slash = target.indexOf('/', target.indexOf("//") + 2);    // absolute form: the path after the authority
+        String rest = target.startsWith("/") || target.equals("*") ? target : slash < 0 ? "/" : target.substring(slash);
+        int q = rest.indexOf('?');
+        return new Request(head.method().name(), target, q < 0 ? rest : rest.substring(0, q), q < 0 ? "" : rest.substring(q + 1),
+                head.protocolVersion().text(), new Headers(fields), body);
+    }
+
+    /** The answer in the shared header order: Server, Date, Content-Type, Content-Length, Connection, timing, the application's. */
+    static FullHttpResponse response(Response response, Timing timing, boolean keepAlive, boolean head) {
+        var body = head || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
+        var status = HttpResponseStatus.valueOf(response.status(), Status.reason(response.status()));    // Netty's phrases differ (413)
+        HttpHeaders headers = ANSWER_HEADERS.newHeaders().add(SERVER, SERVER_NAME).add(DATE, HttpDate.now());
+        if (response.contentType() != null) headers.add(CONTENT_TYPE, response.contentType());
+        headers.add(CONTENT_LENGTH, String.valueOf(response.body().length))
+                .add(CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE)
+                .add(ACCEPTED, String.valueOf(timing.acceptedMicros())).add(STARTED, String.valueOf(timing.startedMicros()))
+                .add(FINISHED, String.valueOf(timing.finishedMicros())).add(SERVED_BY, timing.servedBy());
+        response.headers().forEach(h -> headers.add(h.name(), h.value()));
+        // A full answer has no trailers: the shared empty set, not a new one per answer.
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, headers, EmptyHttpHeaders.INSTANCE);
     }
 
     /**
@@ -112,9 +139,12 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
      * hold the line to one SP between words and to {@code HTTP/} in capitals, as the shared codec does.
      */
     static final class RequestDecoder extends HttpRequestDecoder {
+        private static final byte[] HTTP_SLASH = {'H', 'T', 'T', 'P', '/'};
 
-        RequestDecoder(HttpDecoderConfig config) {
-            super(config);
+        RequestDecoder(Limits limits) {
+            super(new HttpDecoderConfig().setMaxInitialLineLength(limits.maxRequestLineBytes()).setMaxHeaderSize(limits.maxHeaderBytes())
+                    // As the shared codec: equal repeated Content-Lengths, and bare LF line ends (RFC 9112 §2.2).
+                    .setAllowDuplicateContentLengths(true).setStrictLineParsing(false));
         }
 
         @Override
@@ -126,60 +156,17 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         @Override
         protected String splitThirdWordInitialLine(byte[] line, int start, int length) {
             oneSpaceBefore(line, start);
-            if (line[start] != 'H' || line[start + 1] != 'T' || line[start + 2] != 'T' || line[start + 3] != 'P') {
-                throw new IllegalArgumentException("malformed HTTP version");
-            }
+            if (!Arrays.equals(line, start, start + 5, HTTP_SLASH, 0, 5)) throw new IllegalArgumentException("malformed HTTP version");
             return super.splitThirdWordInitialLine(line, start, length);
         }
 
         private static void oneSpaceBefore(byte[] line, int start) {
-            if (line[start - 1] != ' ' || line[start - 2] == ' ' || line[start - 2] == '\t') {
-                throw new IllegalArgumentException("the words of a request line are separated by one space");
-            }
+            if (line[start - 1] != ' ' || line[start - 2] == ' ' || line[start - 2] == '\t') throw new IllegalArgumentException("one space between words");
         }
 
         /** Part of a request is buffered: the header deadline runs. */
         boolean holdsPartialRequest() {
             return internalBuffer().isReadable();
-        }
-    }
-
-    /** Netty's aggregator, told our limits and checks: what it refuses goes on in line with a failed DecoderResult. */
-    static final class RequestAggregator extends HttpObjectAggregator {
-
-        private final Limits limits;
-        private final ExchangeHandler exchange;
-
-        RequestAggregator(Limits limits, ExchangeHandler exchange) {
-            super((int) limits.maxBodyBytes());
-            this.limits = limits;
-            this.exchange = exchange;
-        }
-
-        @Override
-        protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
-            if (msg instanceof HttpRequest head) {
-                exchange.headReceived();
-                HttpException problem = head.decoderResult().isSuccess() ? check(head, limits) : null;
-                if (problem != null) head.setDecoderResult(DecoderResult.failure(problem));
-            }
-            super.decode(ctx, msg, out);
-        }
-
-        /** 100 Continue only for a body within the limit; any other expectation is {@link #check}'s to refuse. */
-        @Override
-        protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
-            if (!HttpUtil.is100ContinueExpected(start) || HttpUtil.getContentLength(start, -1L) > maxContentLength) return null;
-            return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER);
-        }
-
-        /** Instead of Netty's bare 413: the request goes on, marked, to be answered in its turn. */
-        @Override
-        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            HttpRequest head = (HttpRequest) oversized;
-            FullHttpRequest refused = new DefaultFullHttpRequest(head.protocolVersion(), head.method(), head.uri());
-            refused.setDecoderResult(DecoderResult.failure(new TooLongHttpContentException("body too large")));
-            ctx.fireChannelRead(refused);
         }
     }
 }

@@ -1,37 +1,26 @@
 package dev.serverlab.netty;
 
-import dev.serverlab.api.EngineConfig;
-import dev.serverlab.api.EngineOption;
-import dev.serverlab.api.Engines;
-import dev.serverlab.api.Limits;
-import dev.serverlab.api.RunningServer;
-import dev.serverlab.api.ServerEngine;
+import dev.serverlab.api.*;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.http.Timing;
-import dev.serverlab.api.server.AccessLog;
-import dev.serverlab.api.server.Listener;
+import dev.serverlab.api.server.*;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.*;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.FastThreadLocalThread;
-import io.netty.util.concurrent.GlobalEventExecutor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.netty.channel.epoll.*;
+import io.netty.channel.group.*;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.ResourceLeakDetector;
+import io.netty.util.concurrent.*;
+import org.slf4j.*;
 
 import java.io.IOException;
-import java.net.BindException;
+import java.net.*;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.*;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -41,7 +30,7 @@ import java.util.function.Supplier;
  * <pre>
  *   clients ─► netty-accept ─► netty-loop-1 … N (epoll or NIO; a connection lives on one loop)
  *              Acceptor: accept time, maxConnections      │
- *                 IdleStateHandler ─ HttpRequestDecoder ─ HttpObjectAggregator ─ ExchangeHandler
+ *                 FlushConsolidationHandler ─ IdleStateHandler ─ RequestDecoder ─ HttpResponseEncoder ─ ExchangeHandler
  *                 /sleep/{ms}  a timer on the loop: the loop serves others meanwhile
  *                 /fib/{n}     inline: the loop computes, every connection on it waits;
  *                              --offload N: netty-offload-1 … N compute, the answer is a task on the loop
@@ -83,38 +72,39 @@ public final class NettyEngine implements ServerEngine {
     @Override
     public RunningServer start(EngineConfig config, Application application) throws IOException {
         config = Engines.configure(this, config);
-        int loops = config.count("loops", Runtime.getRuntime().availableProcessors());
-        int threads = config.count("offload", 0);
+        int loops = config.count("loops", Runtime.getRuntime().availableProcessors()), threads = config.count("offload", 0);
         Transport transport = transports.get();
+        // Netty's default leak detector records a stack trace for one buffer in 128: a cost on every connection's
+        // path, for a check our tests make (they set the property); a property the user sets wins.
+        if (System.getProperty("io.netty.leakDetection.level") == null) ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         warmUp(config.limits());
         // Pool threads are daemons: CPU work cannot be interrupted, and must not keep the JVM alive after close.
         ExecutorService offload = threads == 0 ? null : Executors.newFixedThreadPool(threads, threads("netty-offload", true));
         HttpPipeline pipeline = new HttpPipeline(application, config.limits(), new AccessLog(config.accessLog()), offload);
         ChannelGroup channels = new DefaultChannelGroup("serverlab-netty", GlobalEventExecutor.INSTANCE);
-        NettyServer server = new NettyServer(channels, pipeline,
-                new MultiThreadIoEventLoopGroup(1, threads("netty-accept", false), transport.factory()),
-                new MultiThreadIoEventLoopGroup(loops, threads("netty-loop", false), transport.factory()));
-        ServerBootstrap bootstrap = new ServerBootstrap().group(server.acceptor, server.workers).channel(transport.channel())
+        EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, threads("netty-accept", false), transport.factory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(loops, threads("netty-loop", false), transport.factory());
+        ServerBootstrap bootstrap = new ServerBootstrap().group(acceptor, workers).channel(transport.channel())
                 .option(ChannelOption.SO_BACKLOG, Listener.BACKLOG).option(ChannelOption.SO_REUSEADDR, true)
-                .handler(new Acceptor(config.limits().maxConnections(), channels, pipeline.accessLog))
+                .handler(new Acceptor(pipeline, channels))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // A client may shut its output once its requests are sent (RFC 9112 §9.6): ours stays open for the answers.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(pipeline);
+        Channel listener;
         try {
-            server.listener = bootstrap.bind(Listener.address(config)).sync().channel();
+            listener = bootstrap.bind(Listener.address(config)).sync().channel();
         } catch (Exception e) {
-            server.release();
+            new Server(null, channels, pipeline, acceptor, workers, null).release();
             String message = String.valueOf(e.getMessage());
-            if (e instanceof BindException || message.contains("Address already in use") || message.contains("Cannot assign requested address")) {
-                throw new Listener.PortInUseException(config.host(), config.port(), e);    // as every engine says it
-            }
+            boolean taken = e instanceof BindException || message.contains("Address already in use") || message.contains("Cannot assign requested address");
+            if (taken) throw new Listener.PortInUseException(config.host(), config.port(), e);    // as every engine says it
             throw e instanceof IOException io ? io : new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + message, e);
         }
-        server.details = "transport=" + transport.name() + " loops=" + loops + " offload=" + (threads == 0 ? "off" : threads);
-        log.info("netty listening on {} with {} ({}), CPU work {}", server.listener.localAddress(), server.details, transport.why(),
+        String details = "transport=" + transport.name() + " loops=" + loops + " offload=" + (threads == 0 ? "off" : threads);
+        log.info("netty listening on {} with {} ({}), CPU work {}", listener.localAddress(), details, transport.why(),
                 threads == 0 ? "inline on the loops" : "offloaded to " + threads + " threads");
-        return server;
+        return new Server(listener, channels, pipeline, acceptor, workers, details);
     }
 
     /**
@@ -125,7 +115,8 @@ public final class NettyEngine implements ServerEngine {
     static void warmUp(Limits limits) {
         EmbeddedChannel channel = new EmbeddedChannel();
         try {
-            new HttpPipeline(Application.experiment(), limits, new AccessLog(false), null).configure(channel, 0L);
+            channel.attr(HttpPipeline.ACCEPTED_AT).set(0L);
+            channel.pipeline().addLast(new HttpPipeline(Application.experiment(), limits, new AccessLog(false), null));
             channel.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nHost: w\r\n\r\nHEAD /fib/1 HTTP/1.1\r\nHost: w\r\n\r\n"
                     + "POST / HTTP/1.1\r\nHost: w\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nBAD\r\n\r\n", StandardCharsets.ISO_8859_1));
         } catch (RuntimeException e) {
@@ -146,34 +137,96 @@ public final class NettyEngine implements ServerEngine {
     }
 
     /**
+     * How the loops wait for sockets: Linux epoll through Netty's native library when it loads (fewer system
+     * calls), else the JDK's NIO selector; {@code -Dserverlab.netty.transport=nio} asks for NIO.
+     */
+    record Transport(String name, IoHandlerFactory factory, Class<? extends ServerChannel> channel, String why) {
+
+        static Transport best() {
+            if ("nio".equalsIgnoreCase(System.getProperty("serverlab.netty.transport"))) return nio("-Dserverlab.netty.transport=nio");
+            if (Epoll.isAvailable()) return new Transport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, "native epoll loaded");
+            return nio("epoll unavailable: " + Epoll.unavailabilityCause());
+        }
+
+        static Transport nio(String why) {
+            return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, why);
+        }
+    }
+
+    /**
      * On the listening channel, ahead of Netty's acceptor: stamps the accept time (before the connection waits
      * for a busy loop, so the timing headers show that wait), tracks the connection for close(), and at
      * maxConnections turns the listener's AUTO_READ off: Netty stops accepting, and further clients wait in
      * the kernel's backlog until a connection closes.
      */
     private static final class Acceptor extends ChannelInboundHandlerAdapter {
-        private final int max;
-        private final ChannelGroup channels;
-        private final AccessLog accessLog;
-        private final AtomicInteger open = new AtomicInteger();
+        private final HttpPipeline pipeline;
+        private final ChannelGroup channels;    // a closed channel leaves it
 
-        Acceptor(int max, ChannelGroup channels, AccessLog accessLog) {
-            this.max = max;
+        Acceptor(HttpPipeline pipeline, ChannelGroup channels) {
+            this.pipeline = pipeline;
             this.channels = channels;
-            this.accessLog = accessLog;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             Channel child = (Channel) msg;
             child.attr(HttpPipeline.ACCEPTED_AT).set(Timing.nowMicros());
-            accessLog.accepted(child.remoteAddress());
+            pipeline.accessLog.accepted(child.remoteAddress());
             channels.add(child);
-            if (open.incrementAndGet() >= max) ctx.channel().config().setAutoRead(false);
-            child.closeFuture().addListener(f -> {
-                if (open.decrementAndGet() < max) ctx.executor().execute(() -> ctx.channel().config().setAutoRead(true));
-            });
+            if (channels.size() >= pipeline.limits.maxConnections()) ctx.channel().config().setAutoRead(false);
+            child.closeFuture().addListener(f -> ctx.executor().execute(() -> {
+                if (channels.size() < pipeline.limits.maxConnections()) ctx.channel().config().setAutoRead(true);
+            }));
             ctx.fireChannelRead(child);
+        }
+    }
+
+    /**
+     * A started server. Closing it:
+     *
+     * <pre>
+     *   close the listening channel            no new connections
+     *   drain: idle connections close now;     busy ones answer with Connection: close, then close
+     *   after drainTimeout, force-close the rest
+     *   shutdownGracefully the loops (short quiet period), stop the offload pool
+     * </pre>
+     */
+    record Server(Channel listener, ChannelGroup channels, HttpPipeline pipeline, EventLoopGroup acceptor, EventLoopGroup workers,
+                  String details) implements RunningServer {
+        /** A loop shuts down once no task arrived for this long; in-flight work was already drained. */
+        private static final long QUIET_MILLIS = 50;
+
+        @Override
+        public InetSocketAddress address() {
+            return (InetSocketAddress) listener.localAddress();
+        }
+
+        /** Closes as the diagram says; a second call (the loops are shutting down) does nothing. */
+        @Override
+        public synchronized void close() {
+            if (workers.isShuttingDown()) return;
+            long drain = pipeline.limits.drainTimeout().toMillis();
+            listener.close().awaitUninterruptibly();
+            pipeline.draining = true;
+            channels.forEach(ch -> ch.pipeline().fireUserEventTriggered(ExchangeHandler.DRAIN));
+            if (!channels.newCloseFuture().awaitUninterruptibly(drain)) {
+                log.warn("{} connections still busy after the drain timeout of {} ms; closing them", channels.size(), drain);
+                channels.close().awaitUninterruptibly(1000);
+            }
+            release();
+        }
+
+        /** Stops the loops and the pool, waiting a bounded time for each. */
+        void release() {
+            long drain = pipeline.limits.drainTimeout().toMillis();
+            acceptor.shutdownGracefully(Math.min(QUIET_MILLIS, drain), drain, TimeUnit.MILLISECONDS);
+            workers.shutdownGracefully(Math.min(QUIET_MILLIS, drain), drain, TimeUnit.MILLISECONDS);
+            // The pool's threads are daemons: CPU work still running cannot be cut short, and will not hold the JVM.
+            if (pipeline.offload != null) pipeline.offload.shutdownNow();
+            boolean stopped = acceptor.terminationFuture().awaitUninterruptibly(drain + 1000)
+                    & workers.terminationFuture().awaitUninterruptibly(drain + 1000);
+            if (!stopped) log.warn("event loops still running {} ms after shutdown; a CPU step may be holding one", drain);
         }
     }
 }

@@ -22,6 +22,6 @@ class NettyHttpTest {
     @Test
     void epollLoadsOnThisLinuxMachine() {
         // The native library ships in the build for linux-x86_64; NIO is only the fallback elsewhere.
-        assertThat(Transport.best().name()).as(Transport.best().why()).isEqualTo("epoll");
+        assertThat(NettyEngine.Transport.best().name()).as(NettyEngine.Transport.best().why()).isEqualTo("epoll");
     }
 }

@@ -16,7 +16,7 @@ class NettyNioConformanceTest extends ConformanceSuite {
 
     @Override
     protected ServerEngine engine() {
-        return new NettyEngine(() -> Transport.nio("test"));
+        return new NettyEngine(() -> NettyEngine.Transport.nio("test"));
     }
 
     @Override
