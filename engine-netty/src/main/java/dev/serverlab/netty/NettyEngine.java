@@ -12,7 +12,6 @@ import io.netty.channel.epoll.*;
 import io.netty.channel.group.*;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.*;
 import org.slf4j.*;
 
@@ -74,9 +73,6 @@ public final class NettyEngine implements ServerEngine {
         config = Engines.configure(this, config);
         int loops = config.count("loops", Runtime.getRuntime().availableProcessors()), threads = config.count("offload", 0);
         Transport transport = transports.get();
-        // Netty's default leak detector records a stack trace for one buffer in 128: a cost on every connection's
-        // path, for a check our tests make (they set the property); a property the user sets wins.
-        if (System.getProperty("io.netty.leakDetection.level") == null) ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         warmUp(config.limits());
         // Pool threads are daemons: CPU work cannot be interrupted, and must not keep the JVM alive after close.
         ExecutorService offload = threads == 0 ? null : Executors.newFixedThreadPool(threads, threads("netty-offload", true));
