@@ -4,6 +4,8 @@ import dev.serverlab.api.app.Application;
 import dev.serverlab.api.app.Reply;
 import dev.serverlab.api.app.Request;
 import dev.serverlab.api.app.Response;
+import dev.serverlab.api.app.Safepoint;
+import dev.serverlab.api.app.Workloads;
 
 import java.time.Duration;
 import java.util.concurrent.Exchanger;
@@ -23,6 +25,12 @@ import java.util.function.Supplier;
  *   /gather/{n}    waits (as timers, Reply.sleep) until n requests have arrived, then answers "gathered";
  *                  "alone" if they do not all arrive within 30 s. Only a model whose waits hold no
  *                  thread can have n waiting at once with a few threads.
+ *   /meet/{n}      a CPU step that waits until n requests are in their CPU step at once: "met", or "alone"
+ *                  after 30 s. Only a model with n threads computing side by side can answer "met".
+ *   /turns/{n}/{f} a CPU step that computes fib(f) again and again, polling the safepoint, until n requests
+ *                  have entered it and each has got the CPU back from another three times: "took turns",
+ *                  or "alone" after 30 s. Under a GIL that hands over at its safepoints, every request gets
+ *                  there; a lock that never hands over keeps the others out, and the first one gives up.
  * </pre>
  *
  * {@link #peakInCpu()} is the most CPU steps that ran at once. Anything else is the experiment's application.
@@ -37,6 +45,11 @@ public final class ShapeApplication implements Application {
     private final AtomicInteger inCpu = new AtomicInteger();
     private final AtomicInteger peakInCpu = new AtomicInteger();
     private final AtomicInteger arrived = new AtomicInteger();
+    private final AtomicInteger meeting = new AtomicInteger();
+    private volatile boolean met;
+    private final AtomicInteger takingTurns = new AtomicInteger();
+    private final AtomicInteger turnsSatisfied = new AtomicInteger();
+    private volatile Object lastInTurn;
 
     @Override
     public Reply handle(Request request) {
@@ -51,7 +64,55 @@ public final class ShapeApplication implements Application {
             long giveUp = System.nanoTime() + GATHER_PATIENCE.toNanos();
             return gather(n, giveUp).get();
         }
+        if (path.startsWith("/meet/")) {
+            int n = Integer.parseInt(path.substring("/meet/".length()));
+            return Reply.compute(safepoint -> Reply.of(Response.ok(meet(n) + "\n")));
+        }
+        if (path.startsWith("/turns/")) {
+            String[] nf = path.substring("/turns/".length()).split("/");
+            int n = Integer.parseInt(nf[0]);
+            int f = Integer.parseInt(nf[1]);
+            return Reply.compute(safepoint -> Reply.of(Response.ok(turns(n, f, safepoint) + "\n")));
+        }
         return Application.experiment().handle(request);
+    }
+
+    private String meet(int n) {
+        long giveUp = System.nanoTime() + GATHER_PATIENCE.toNanos();
+        if (meeting.incrementAndGet() >= n) met = true;
+        try {
+            while (!met) {
+                if (System.nanoTime() - giveUp > 0) return "alone";
+                Thread.onSpinWait();
+            }
+            return "met";
+        } finally {
+            meeting.decrementAndGet();
+        }
+    }
+
+    private String turns(int n, int f, Safepoint safepoint) {
+        long giveUp = System.nanoTime() + GATHER_PATIENCE.toNanos();
+        Object me = new Object();
+        takingTurns.incrementAndGet();
+        lastInTurn = me;
+        int turnsBack = 0;
+        boolean satisfied = false;
+        // Everyone stays until everyone has had three turns back, so that no one is left without partners.
+        while (turnsSatisfied.get() < n) {
+            if (System.nanoTime() - giveUp > 0) return "alone";
+            Workloads.fib(f, safepoint);
+            safepoint.poll();
+            if (lastInTurn != me) {
+                turnsBack++;
+                lastInTurn = me;
+            }
+            if (!satisfied && turnsBack >= 3 && takingTurns.get() >= n) {
+                satisfied = true;
+                turnsSatisfied.incrementAndGet();
+            }
+        }
+        return "took turns";
     }
 
     private String pair(long patienceMillis) {
