@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -148,36 +150,52 @@ public abstract class ThreadShellSuite {
         assertThat(((Gil) server.cpu()).acquisitions()).isPositive();
     }
 
+    /** Four requests waiting ({@link ShapeApplication}'s {@code /wait}) when close() begins, let go after it has. */
     @Test
     void closeLetsInFlightRequestsFinishAndEndsEveryThread() throws Exception {
-        ThreadServer server = start(EngineConfig.ephemeral());
-        Future<List<Reply>> answers = inBackground(server.port(), 4, "/sleep/400");
+        ShapeApplication app = new ShapeApplication();
+        ThreadServer server = start(EngineConfig.ephemeral(), app);
+        Future<List<Reply>> answers = inBackground(server.port(), 4, "/wait");
         awaitValue(server::openConnections, 4);
 
-        server.close();
+        Thread closer = Thread.ofPlatform().name("closer").start(server::close);
+        awaitRefused(server.port());
+        app.release();
+        assertThat(closer.join(Duration.ofSeconds(30))).as("close() returned").isTrue();
 
         assertThat(answers.get(30, TimeUnit.SECONDS)).hasSize(4).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         assertThat(server.threadsTerminated()).isTrue();
         assertThat(server.openConnections()).isZero();
     }
 
+    /**
+     * Four CPU steps taking turns for the GIL ({@link ShapeApplication}'s {@code /hold}, which polls the
+     * safepoint): all four inside their step at once, which under the GIL only hand-overs allow. close()
+     * begins (the listener is gone) while they still compute, then they are let go: each is answered.
+     */
     @Test
     void closeLetsRequestsTakingTurnsForTheGilFinish() throws Exception {
-        ThreadServer server = startWithGil();
-        String path = "/fib/" + calibrate(server.port());
+        ShapeApplication app = new ShapeApplication();
+        ThreadServer server = start(EngineConfig.ephemeral().withOption("gil", "true"), app);
+        Gil gil = (Gil) server.cpu();
         List<RawHttp> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 4; i++) clients.add(RawHttp.connect(server.port()));
-            for (RawHttp c : clients) c.send(RawHttp.lastRequest(path));
-            awaitValue(server::openConnections, 4);   // four turns of 100 ms or more: all still open
+            for (RawHttp c : clients) c.send(RawHttp.lastRequest("/hold"));
+            awaitValue(app::holding, 4);
 
-            server.close();
+            Thread closer = Thread.ofPlatform().name("closer").start(server::close);
+            awaitRefused(server.port());
+            app.release();
 
-            for (RawHttp c : clients) assertThat(c.read().status()).isEqualTo(200);
+            for (RawHttp c : clients) assertThat(c.read().text()).isEqualTo("released\n");
+            assertThat(closer.join(Duration.ofSeconds(30))).as("close() returned").isTrue();
         } finally {
             for (RawHttp c : clients) c.close();
         }
         assertThat(server.threadsTerminated()).isTrue();
+        assertThat(gil.mostHoldersAtOnce()).as("one computes at a time").isEqualTo(1);
+        assertThat(gil.switches()).as("hand-overs that let all four in").isGreaterThanOrEqualTo(3);
     }
 
     @Test
@@ -255,6 +273,20 @@ public abstract class ThreadShellSuite {
             if (System.nanoTime() - deadline > 0) throw new AssertionError("expected " + expected + " but was " + value.getAsInt());
             Thread.sleep(5);
         }
+    }
+
+    /** Waits until a connection to {@code port} is refused: close() has begun, its listener is closed. */
+    public static void awaitRefused(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() - deadline < 0) {
+            try (Socket probe = new Socket()) {
+                probe.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            } catch (IOException refused) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("still accepting connections 30 s after close() began");
     }
 
     public static List<String> liveThreadsNamed(String prefix) {
