@@ -13,7 +13,6 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -45,12 +44,15 @@ public abstract class ShutdownCases extends ClientFaultCases {
         try (RawHttp http = new RawHttp(ownAddress)) {
             http.send(quickThen("/sleep/400"));
             assertThat(http.read().text()).as("the quick request").isEqualTo("1\n");
-            CompletableFuture<Void> closing = CompletableFuture.runAsync(own::close);
+            Thread closing = Thread.ofPlatform().name("kit-closer").start(own::close);
             RawHttp.Reply reply = http.read();
             assertThat(reply.status()).as("the received request is answered").isEqualTo(200);
             assertThat(reply.text()).isEqualTo("400\n");
-            assertThat(reply.header("Connection")).as("and the connection ends with it").isEqualToIgnoringCase("close");
-            closing.get(30, TimeUnit.SECONDS);
+            // Usually close() began during the 400 ms, and the answer says "Connection: close". On a busy machine
+            // the closing thread may start after the answer went out as keep-alive: then close() closes the
+            // connection as an idle one. Either way the connection ends, and no answer was cut off.
+            assertThat(http.closedByServer()).as("and the connection ends with it").isTrue();
+            assertThat(closing.join(Duration.ofSeconds(30))).as("close() returned").isTrue();
         } finally {
             own.close();
         }
