@@ -6,10 +6,12 @@ import dev.serverlab.api.Engines;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
 import dev.serverlab.api.conformance.RawHttp.Reply;
+import dev.serverlab.api.conformance.ShapeApplication;
 import dev.serverlab.api.conformance.ThreadShellSuite;
 import dev.serverlab.api.server.ThreadServer;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -64,20 +66,28 @@ class VirtualThreadEngineTest extends ThreadShellSuite {
         if (CORES >= 2) assertThat(maxInService(answers)).as(describe(answers)).isGreaterThanOrEqualTo(2);
     }
 
+    /**
+     * Every carrier spins in a CPU step ({@link ShapeApplication}'s {@code /hold}), so a connection accepted then
+     * has a virtual thread that cannot run yet; close() begins (the listener is gone), and only then are the
+     * carriers freed: the waiting connection, accepted before close(), is served. Each step is seen on the
+     * server (spinning, accepted but not started, refusing connections), with no guess at how long fib takes.
+     */
     @Test
     void closeServesAConnectionWhoseThreadWaitsForACarrier() throws Exception {
-        ThreadServer server = start(EngineConfig.ephemeral());
-        String path = "/fib/" + (calibrate(server.port()) + 2);   // about half a second or more
-        Future<List<Reply>> fibs = inBackground(server.port(), CORES, path);
-        awaitValue(server::openConnections, CORES);
-        Thread.sleep(50);   // let the fibs take every carrier
+        ShapeApplication app = new ShapeApplication();
+        ThreadServer server = start(EngineConfig.ephemeral(), app);
+        Future<List<Reply>> holds = inBackground(server.port(), CORES, "/hold");
+        awaitValue(app::holding, CORES);
         Future<List<Reply>> hello = inBackground(server.port(), 1, "/");
-        awaitValue(server::openConnections, CORES + 1);
+        awaitValue(server::waiting, 1);   // accepted; its virtual thread waits for a carrier
 
-        server.close();
+        Thread closer = Thread.ofPlatform().name("closer").start(server::close);
+        awaitRefused(server.port());
+        app.release();
 
-        assertThat(fibs.get(30, TimeUnit.SECONDS)).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
+        assertThat(holds.get(30, TimeUnit.SECONDS)).allSatisfy(a -> assertThat(a.text()).isEqualTo("released\n"));
         assertThat(hello.get(30, TimeUnit.SECONDS).get(0).status()).as("accepted before close, so served").isEqualTo(200);
+        assertThat(closer.join(Duration.ofSeconds(30))).as("close() returned").isTrue();
         assertThat(server.threadsTerminated()).isTrue();
         assertThat(liveThreadsNamed("virtual-acceptor")).isEmpty();
     }

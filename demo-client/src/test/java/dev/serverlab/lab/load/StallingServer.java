@@ -25,6 +25,7 @@ final class StallingServer implements AutoCloseable {
     private final Thread thread;
     private final int stallAt;
     private final Duration stall;
+    private final List<Long> receivedAt = new CopyOnWriteArrayList<>();
     private final List<Long> answeredAt = new CopyOnWriteArrayList<>();
 
     StallingServer(int stallAt, Duration stall) throws IOException {
@@ -36,6 +37,11 @@ final class StallingServer implements AutoCloseable {
 
     InetSocketAddress address() {
         return (InetSocketAddress) listener.getLocalSocketAddress();
+    }
+
+    /** System.nanoTime() when each request had been read whole, in request order. */
+    List<Long> receivedAt() {
+        return List.copyOf(receivedAt);
     }
 
     /** System.nanoTime() when each answer was written, in request order. */
@@ -51,6 +57,7 @@ final class StallingServer implements AutoCloseable {
                 InputStream in = s.getInputStream();
                 OutputStream out = s.getOutputStream();
                 while (readRequest(in)) {
+                    receivedAt.add(System.nanoTime());
                     if (served++ == stallAt) Thread.sleep(stall);
                     answeredAt.add(System.nanoTime());
                     out.write(ANSWER);

@@ -3,7 +3,9 @@ package dev.serverlab.api.conformance;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.app.Application;
+import dev.serverlab.api.http.Timing;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,18 +74,24 @@ public abstract class ClientFaultCases extends HostileInputCases {
 
     // ---- slow clients -----------------------------------------------------------------------------------
 
-    /** One byte every 250 ms: never silent long enough for a per-read timeout, cut off by the header deadline. */
+    /**
+     * One byte every quarter of the header deadline: never silent long enough for a per-read timeout, cut off
+     * by the header deadline while the trickle still has most of its bytes to send.
+     */
     @Test
     void slowlorisIsCutOffByTheHeaderReadTimeout() throws Exception {
         Duration limit = SMALL_LIMITS.headerReadTimeout();
+        Duration pause = limit.dividedBy(4);
         byte[] request = ("GET / HTTP/1.1\r\nHost: t\r\nX-Slow: " + "a".repeat(200)).getBytes(StandardCharsets.US_ASCII);
+        AtomicInteger trickled = new AtomicInteger();
         RawHttp http = new RawHttp(smallLimitsAddress());
         long start = System.nanoTime();
         Thread trickle = Thread.ofPlatform().daemon().name("kit-slowloris").start(() -> {
             try {
                 for (byte b : request) {
                     http.send(new byte[] {b});
-                    Thread.sleep(250);
+                    trickled.incrementAndGet();
+                    Thread.sleep(pause);
                 }
             } catch (IOException | InterruptedException e) {
                 // cut off by the server, or stopped by the test
@@ -91,9 +100,11 @@ public abstract class ClientFaultCases extends HostileInputCases {
         try {
             RawHttp.Reply reply = http.read();
             Duration took = Duration.ofNanos(System.nanoTime() - start);
+            int sent = trickled.get();
             assertThat(reply.status()).as("the answer to a request whose headers never end").isEqualTo(408);
             assertThat(took).as("cut off at the header deadline, not before").isGreaterThanOrEqualTo(limit.minusMillis(50));
-            assertThat(took).as("cut off long before the trickle ends").isLessThan(limit.plusSeconds(8));
+            // A per-read timeout would let the trickle run to its end (200 pauses) and only then time out.
+            assertThat(sent).as("bytes trickled when the answer came: cut off mid-trickle").isLessThan(request.length);
             assertThat(http.closedByServer()).isTrue();
         } finally {
             http.close();
@@ -103,15 +114,22 @@ public abstract class ClientFaultCases extends HostileInputCases {
         assertStillServing(smallLimitsAddress(), "a slowloris client");
     }
 
+    /**
+     * A kept connection with nothing more to say is closed once idle for the idle timeout, and a connection
+     * that never sends a byte too. "Not before" is judged from the server's own accept time, which precedes
+     * any idle period, against the moment this side saw the close: a busy machine only makes it later.
+     */
     @Test
     void anIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout() throws IOException {
         Duration idle = SMALL_LIMITS.idleTimeout();
         try (RawHttp http = new RawHttp(smallLimitsAddress(), 15_000)) {
             http.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
-            assertThat(http.read().status()).isEqualTo(200);
-            long start = System.nanoTime();
+            RawHttp.Reply reply = http.read();
+            assertThat(reply.status()).isEqualTo(200);
             assertThat(http.closedByServer()).as("closed within the idle timeout and a wide margin").isTrue();
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not before the idle timeout").isGreaterThanOrEqualTo(idle.dividedBy(2));
+            long closeSeenMicros = Timing.nowMicros();
+            assertThat(Duration.ofNanos(1000 * (closeSeenMicros - reply.acceptedMicros())))
+                    .as("from accept to close: not before the idle timeout").isGreaterThanOrEqualTo(idle.dividedBy(2));
         }
         try (RawHttp silent = new RawHttp(smallLimitsAddress(), 15_000)) {
             // Connected, never a byte: nothing to answer (a 408 is allowed), then closed.
@@ -158,7 +176,9 @@ public abstract class ClientFaultCases extends HostileInputCases {
 
     /**
      * With {@code maxConnections = 1} and one connection open, a second one is either refused (a 503, or a
-     * close) or left waiting; never served alongside. Once the first closes, the server serves again.
+     * close) or left waiting; never served alongside. Once the first closes, the server serves again. Whether
+     * the second waits is only a guess from a short silence; the verdict is not: a refusal may come late, and
+     * an answer to a waiting connection must have started, by the server's clock, after the first one closed.
      */
     @Test
     void beyondMaxConnectionsANewConnectionIsRefusedOrWaits() throws Exception {
@@ -171,17 +191,31 @@ public abstract class ClientFaultCases extends HostileInputCases {
                 boolean waiting = false;
                 try {
                     second = new RawHttp(address);
-                    second.send("GET /fib/11 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").timeout(1500);
+                    second.send("GET /fib/11 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").timeout(500);
                     assertThat(second.read().status()).as("a connection beyond maxConnections is refused, not served").isEqualTo(503);
                 } catch (SocketTimeoutException e) {
                     waiting = true;
                 } catch (IOException refused) {
                     // refused at connect, or closed or reset without an answer: a clean refusal too
                 }
+                long firstClosedMicros = Timing.nowMicros();
                 first.close();
                 if (waiting) {
                     second.timeout(10_000);
-                    assertThat(second.read().text()).as("the waiting connection is served once the first closes").isEqualTo("89\n");
+                    RawHttp.Reply late;
+                    try {
+                        late = second.read();
+                    } catch (SocketTimeoutException e) {
+                        throw new AssertionError("the waiting connection was neither served nor refused once the first closed", e);
+                    } catch (IOException refusedLate) {
+                        late = null;   // closed without an answer: a refusal that took its time
+                    }
+                    if (late != null && late.status() != 503) {
+                        assertThat(late.text()).as("the waiting connection is served once the first closes").isEqualTo("89\n");
+                        assertThat(late.startedMicros()).as("served only after the first connection closed, not alongside")
+                                .isGreaterThanOrEqualTo(firstClosedMicros);
+                    }
+                    if (late == null || late.status() == 503) awaitServing(address, Duration.ofSeconds(10));
                 } else {
                     awaitServing(address, Duration.ofSeconds(10));
                 }
@@ -208,15 +242,18 @@ public abstract class ClientFaultCases extends HostileInputCases {
 
     // ---- thousands of resets ------------------------------------------------------------------------------
 
-    private static final int STORM_CONNECTIONS = 2000;
+    private static final int STORM_CONNECTIONS = 1000;
+    /** A {@link #variant()} changes where work runs, not how connections come and go: each case still comes 40 times. */
+    private static final int VARIANT_STORM_CONNECTIONS = 300;
     private static final int STORM_CLIENTS = 32;
 
     /**
-     * 2,000 connections from 32 concurrent clients, most of them resetting mid-request or mid-response.
-     * Well-behaved clients among them are all answered correctly; afterwards the server serves, its file
-     * descriptors and threads are back to where they were, and closing it gives back everything it took.
+     * 1,000 connections (300 on a variant) from 32 concurrent clients, most of them resetting mid-request or
+     * mid-response. Well-behaved clients among them are all answered correctly; afterwards the server serves,
+     * its file descriptors and threads are back to where they were, and closing it gives back everything it took.
      */
     @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)   // a serial engine takes the storm one connection at a time
     void aResetStormLeavesNoThreadOrFileBehind() throws Exception {
         assertThat(ResourceProbe.available()).as("the leak check reads /proc/<pid>/fd: the kit runs on Linux").isTrue();
         ResourceProbe.Snapshot beforeStart = resources();
@@ -226,7 +263,7 @@ public abstract class ClientFaultCases extends HostileInputCases {
             storm(address, 200);    // warm up: pools, lazily started threads, the JIT
             assertStillServing(address, "the warm-up");
             ResourceProbe.Snapshot warm = resources();
-            List<String> failures = storm(address, STORM_CONNECTIONS);
+            List<String> failures = storm(address, variant() ? VARIANT_STORM_CONNECTIONS : STORM_CONNECTIONS);
             assertThat(failures).as("well-behaved clients in the storm").isEmpty();
             assertStillServing(address, "a reset storm");
             ResourceProbe.awaitBackTo(warm, this::resources, 2, Duration.ofSeconds(15), "after the storm, still running");
@@ -254,7 +291,7 @@ public abstract class ClientFaultCases extends HostileInputCases {
             }));
         }
         for (Thread t : clients) {
-            if (!t.join(Duration.ofSeconds(45))) failures.add(t.getName() + " did not finish within 45 s");
+            if (!t.join(Duration.ofSeconds(150))) failures.add(t.getName() + " did not finish within 150 s");
         }
         return failures;
     }

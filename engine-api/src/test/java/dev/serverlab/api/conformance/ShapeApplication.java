@@ -4,6 +4,8 @@ import dev.serverlab.api.app.Application;
 import dev.serverlab.api.app.Reply;
 import dev.serverlab.api.app.Request;
 import dev.serverlab.api.app.Response;
+import dev.serverlab.api.app.Safepoint;
+import dev.serverlab.api.app.Workloads;
 
 import java.time.Duration;
 import java.util.concurrent.Exchanger;
@@ -23,6 +25,16 @@ import java.util.function.Supplier;
  *   /gather/{n}    waits (as timers, Reply.sleep) until n requests have arrived, then answers "gathered";
  *                  "alone" if they do not all arrive within 30 s. Only a model whose waits hold no
  *                  thread can have n waiting at once with a few threads.
+ *   /wait          waits (as timers, Reply.sleep) until {@link #release()}: "released", or "alone" after 30 s.
+ *   /meet/{n}      a CPU step that waits until n requests are in their CPU step at once: "met", or "alone"
+ *                  after 30 s. Only a model with n threads computing side by side can answer "met".
+ *   /turns/{n}/{f} a CPU step that computes fib(f) again and again, polling the safepoint, until n requests
+ *                  have entered it and each has got the CPU back from another three times: "took turns",
+ *                  or "alone" after 30 s. Under a GIL that hands over at its safepoints, every request gets
+ *                  there; a lock that never hands over keeps the others out, and the first one gives up.
+ *   /hold          a CPU step that spins (never yielding its thread; polling the safepoint, where a GIL may
+ *                  hand over) until {@link #release()}: "released", or "alone" after 30 s. {@link #holding()} says how many are spinning: with as many as there
+ *                  are carriers, a virtual thread that has yet to run waits for one.
  * </pre>
  *
  * {@link #peakInCpu()} is the most CPU steps that ran at once. Anything else is the experiment's application.
@@ -37,6 +49,13 @@ public final class ShapeApplication implements Application {
     private final AtomicInteger inCpu = new AtomicInteger();
     private final AtomicInteger peakInCpu = new AtomicInteger();
     private final AtomicInteger arrived = new AtomicInteger();
+    private final AtomicInteger holding = new AtomicInteger();
+    private volatile boolean released;
+    private final AtomicInteger meeting = new AtomicInteger();
+    private volatile boolean met;
+    private final AtomicInteger takingTurns = new AtomicInteger();
+    private final AtomicInteger turnsSatisfied = new AtomicInteger();
+    private volatile Object lastInTurn;
 
     @Override
     public Reply handle(Request request) {
@@ -51,7 +70,94 @@ public final class ShapeApplication implements Application {
             long giveUp = System.nanoTime() + GATHER_PATIENCE.toNanos();
             return gather(n, giveUp).get();
         }
+        if (path.equals("/wait")) {
+            return waitForRelease(System.nanoTime() + GATHER_PATIENCE.toNanos()).get();
+        }
+        if (path.equals("/hold")) {
+            return Reply.compute(safepoint -> Reply.of(Response.ok(hold(safepoint) + "\n")));
+        }
+        if (path.startsWith("/meet/")) {
+            int n = Integer.parseInt(path.substring("/meet/".length()));
+            return Reply.compute(safepoint -> Reply.of(Response.ok(meet(n) + "\n")));
+        }
+        if (path.startsWith("/turns/")) {
+            String[] nf = path.substring("/turns/".length()).split("/");
+            int n = Integer.parseInt(nf[0]);
+            int f = Integer.parseInt(nf[1]);
+            return Reply.compute(safepoint -> Reply.of(Response.ok(turns(n, f, safepoint) + "\n")));
+        }
         return Application.experiment().handle(request);
+    }
+
+    private Supplier<Reply> waitForRelease(long giveUpNanos) {
+        return () -> {
+            if (released) return Reply.of(Response.ok("released\n"));
+            if (System.nanoTime() - giveUpNanos > 0) return Reply.of(Response.ok("alone\n"));
+            return Reply.sleep(POLL, waitForRelease(giveUpNanos));
+        };
+    }
+
+    private String hold(Safepoint safepoint) {
+        long giveUp = System.nanoTime() + GATHER_PATIENCE.toNanos();
+        holding.incrementAndGet();
+        try {
+            while (!released) {
+                if (System.nanoTime() - giveUp > 0) return "alone";
+                Thread.onSpinWait();
+                safepoint.poll();
+            }
+            return "released";
+        } finally {
+            holding.decrementAndGet();
+        }
+    }
+
+    /** How many {@code /hold} steps are spinning now. */
+    public int holding() {
+        return holding.get();
+    }
+
+    /** Lets every {@code /hold} and {@code /wait}, now and later, finish. */
+    public void release() {
+        released = true;
+    }
+
+    private String meet(int n) {
+        long giveUp = System.nanoTime() + GATHER_PATIENCE.toNanos();
+        if (meeting.incrementAndGet() >= n) met = true;
+        try {
+            while (!met) {
+                if (System.nanoTime() - giveUp > 0) return "alone";
+                Thread.onSpinWait();
+            }
+            return "met";
+        } finally {
+            meeting.decrementAndGet();
+        }
+    }
+
+    private String turns(int n, int f, Safepoint safepoint) {
+        long giveUp = System.nanoTime() + GATHER_PATIENCE.toNanos();
+        Object me = new Object();
+        takingTurns.incrementAndGet();
+        lastInTurn = me;
+        int turnsBack = 0;
+        boolean satisfied = false;
+        // Everyone stays until everyone has had three turns back, so that no one is left without partners.
+        while (turnsSatisfied.get() < n) {
+            if (System.nanoTime() - giveUp > 0) return "alone";
+            Workloads.fib(f, safepoint);
+            safepoint.poll();
+            if (lastInTurn != me) {
+                turnsBack++;
+                lastInTurn = me;
+            }
+            if (!satisfied && turnsBack >= 3 && takingTurns.get() >= n) {
+                satisfied = true;
+                turnsSatisfied.incrementAndGet();
+            }
+        }
+        return "took turns";
     }
 
     private String pair(long patienceMillis) {

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +47,12 @@ public abstract class ThreadShellSuite {
     }
 
     protected ThreadServer start(EngineConfig config) throws IOException {
-        RunningServer server = engine().start(config, Application.experiment());
+        return start(config, Application.experiment());
+    }
+
+    /** A server of this engine running {@code application} (a {@link ShapeApplication}, say); stopped after the test. */
+    protected ThreadServer start(EngineConfig config, Application application) throws IOException {
+        RunningServer server = engine().start(config, application);
         servers.add(server);
         return (ThreadServer) server;
     }
@@ -85,25 +92,24 @@ public abstract class ThreadShellSuite {
      * The experiment's threaded result: four CPU-bound requests are all in service at once, yet only one
      * computes at a time, and each hands the lock over again and again; so together they are no faster
      * than one after another (the time the lock was held, spent one holder at a time, fits in their span).
+     * {@link ShapeApplication}'s {@code /turns} keeps each request computing until all four have entered and it
+     * has had the CPU back three times: what the GIL must allow, whatever the machine's load, and what a lock
+     * that never hands over cannot (the first holder would give up after 30 s, "alone").
      */
     @Test
     void withTheGilCpuBoundRequestsTakeTurnsOneAtATime() throws Exception {
-        ThreadServer server = startWithGil();
+        ThreadServer server = start(EngineConfig.ephemeral().withOption("gil", "true"), new ShapeApplication());
         Gil gil = (Gil) server.cpu();
-        String path = "/fib/" + calibrate(server.port());
-        long switchesBefore = gil.switches();
-        long heldBefore = gil.held().toNanos();
 
-        List<Reply> together = sentTogether(server.port(), 4, path);
+        List<Reply> together = sentTogether(server.port(), 4, "/turns/4/24");
 
-        String seen = describe(together) + String.format(", %d hand-overs, held %d ms", gil.switches() - switchesBefore,
-                (gil.held().toNanos() - heldBefore) / 1_000_000);
-        assertThat(together).as(seen).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
+        String seen = describe(together) + String.format(", %d hand-overs, held %d ms", gil.switches(), gil.held().toMillis());
+        assertThat(together).as(seen).allSatisfy(a -> assertThat(a.text()).isEqualTo("took turns\n"));
         assertThat(maxInService(together)).as("all four in service at once: " + seen).isEqualTo(4);
         assertThat(gil.mostHoldersAtOnce()).as("one computes at a time").isEqualTo(1);
-        // Each fib holds the lock for at least 100 ms in 5 ms turns while others wait: several hand-overs each.
-        assertThat(gil.switches() - switchesBefore).as(seen).isGreaterThanOrEqualTo(4 * 3);
-        assertThat(gil.held().toNanos() - heldBefore).as("no faster than serial: " + seen)
+        // Each request got the lock back from another three times or more: a hand-over each time.
+        assertThat(gil.switches()).as(seen).isGreaterThanOrEqualTo(4 * 3);
+        assertThat(gil.held().toNanos()).as("no faster than serial: " + seen)
                 .isLessThanOrEqualTo(spanMicros(together) * 1000 + 2_000_000);   // two clocks: a little slack
     }
 
@@ -144,36 +150,52 @@ public abstract class ThreadShellSuite {
         assertThat(((Gil) server.cpu()).acquisitions()).isPositive();
     }
 
+    /** Four requests waiting ({@link ShapeApplication}'s {@code /wait}) when close() begins, let go after it has. */
     @Test
     void closeLetsInFlightRequestsFinishAndEndsEveryThread() throws Exception {
-        ThreadServer server = start(EngineConfig.ephemeral());
-        Future<List<Reply>> answers = inBackground(server.port(), 4, "/sleep/400");
+        ShapeApplication app = new ShapeApplication();
+        ThreadServer server = start(EngineConfig.ephemeral(), app);
+        Future<List<Reply>> answers = inBackground(server.port(), 4, "/wait");
         awaitValue(server::openConnections, 4);
 
-        server.close();
+        Thread closer = Thread.ofPlatform().name("closer").start(server::close);
+        awaitRefused(server.port());
+        app.release();
+        assertThat(closer.join(Duration.ofSeconds(30))).as("close() returned").isTrue();
 
         assertThat(answers.get(30, TimeUnit.SECONDS)).hasSize(4).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         assertThat(server.threadsTerminated()).isTrue();
         assertThat(server.openConnections()).isZero();
     }
 
+    /**
+     * Four CPU steps taking turns for the GIL ({@link ShapeApplication}'s {@code /hold}, which polls the
+     * safepoint): all four inside their step at once, which under the GIL only hand-overs allow. close()
+     * begins (the listener is gone) while they still compute, then they are let go: each is answered.
+     */
     @Test
     void closeLetsRequestsTakingTurnsForTheGilFinish() throws Exception {
-        ThreadServer server = startWithGil();
-        String path = "/fib/" + calibrate(server.port());
+        ShapeApplication app = new ShapeApplication();
+        ThreadServer server = start(EngineConfig.ephemeral().withOption("gil", "true"), app);
+        Gil gil = (Gil) server.cpu();
         List<RawHttp> clients = new ArrayList<>();
         try {
             for (int i = 0; i < 4; i++) clients.add(RawHttp.connect(server.port()));
-            for (RawHttp c : clients) c.send(RawHttp.lastRequest(path));
-            awaitValue(server::openConnections, 4);   // four turns of 100 ms or more: all still open
+            for (RawHttp c : clients) c.send(RawHttp.lastRequest("/hold"));
+            awaitValue(app::holding, 4);
 
-            server.close();
+            Thread closer = Thread.ofPlatform().name("closer").start(server::close);
+            awaitRefused(server.port());
+            app.release();
 
-            for (RawHttp c : clients) assertThat(c.read().status()).isEqualTo(200);
+            for (RawHttp c : clients) assertThat(c.read().text()).isEqualTo("released\n");
+            assertThat(closer.join(Duration.ofSeconds(30))).as("close() returned").isTrue();
         } finally {
             for (RawHttp c : clients) c.close();
         }
         assertThat(server.threadsTerminated()).isTrue();
+        assertThat(gil.mostHoldersAtOnce()).as("one computes at a time").isEqualTo(1);
+        assertThat(gil.switches()).as("hand-overs that let all four in").isGreaterThanOrEqualTo(3);
     }
 
     @Test
@@ -251,6 +273,20 @@ public abstract class ThreadShellSuite {
             if (System.nanoTime() - deadline > 0) throw new AssertionError("expected " + expected + " but was " + value.getAsInt());
             Thread.sleep(5);
         }
+    }
+
+    /** Waits until a connection to {@code port} is refused: close() has begun, its listener is closed. */
+    public static void awaitRefused(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() - deadline < 0) {
+            try (Socket probe = new Socket()) {
+                probe.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            } catch (IOException refused) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("still accepting connections 30 s after close() began");
     }
 
     public static List<String> liveThreadsNamed(String prefix) {
