@@ -252,13 +252,11 @@ class PreforkEngineTest {
         FailingApp.allowed = true;
         Application app = new FailingApp();
         FailingApp.allowed = false;
-        long started = System.nanoTime();
+        // The message is the evidence that the exit was reported, not the start timeout (that one says so).
         assertThatThrownBy(() -> new PreforkEngine().start(EngineConfig.ephemeral().withWorkers(2), app))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("exited with code 2 before it was ready")
                 .hasMessageContaining("no database here");
-        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("a failed start is reported at once, not at the timeout")
-                .isLessThan(Supervision.DEFAULTS.startTimeout());
     }
 
     @Test
