@@ -175,8 +175,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
                 }
                 case Reply.Sleep sleep -> {
                     exchange.markStarted();
-                    if (sleep.duration().toNanos() > exchange.nanosLeft(server.limits.requestDeadline())) {
-                        reply = Reply.of(Response.text(503, "the wait would pass the request deadline\n"));
+                    if (Steps.exceedsDeadline(sleep, exchange, server.limits)) {
+                        reply = Reply.of(Steps.DEADLINE_EXCEEDED);
                         continue;
                     }
                     inFlight = exchange;
@@ -203,7 +203,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private void offload(ChannelHandlerContext ctx, Exchange exchange, Reply.Compute compute) {
         // Work on the pool cannot be cut short: past the deadline the client gets 503 and the result is dropped.
         ScheduledFuture<?> deadline = ctx.executor().schedule(() -> {
-            if (inFlight == exchange) respond(ctx, exchange, Response.text(503, "the request took longer than its deadline\n"), false);
+            if (inFlight == exchange) respond(ctx, exchange, Steps.DEADLINE_EXCEEDED, false);
         }, server.limits.requestDeadline().toNanos(), TimeUnit.NANOSECONDS);
         try {
             server.offload.execute(() -> {

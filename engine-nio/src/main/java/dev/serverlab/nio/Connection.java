@@ -8,6 +8,7 @@ import dev.serverlab.api.http.RequestParser;
 import dev.serverlab.api.http.ResponseWriter;
 import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.Exchange;
+import dev.serverlab.api.server.Steps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -342,7 +343,7 @@ final class Connection implements Ready {
 
     /** Work ran past {@code requestDeadline}: answer 503 and close; a late result will be dropped. */
     private void missedDeadline() throws IOException {
-        out.append(Response.text(503, "the request took longer than its deadline\n"), Timing.refusedNow(acceptedMicros), false, false);
+        out.append(Steps.DEADLINE_EXCEEDED, Timing.refusedNow(acceptedMicros), false, false);
         service.accessLog().refused(503, "deadline of " + service.limits().requestDeadline().toSeconds() + " s missed by "
                 + exchange.request().path());
         closeWhenWritten();

@@ -153,7 +153,7 @@ final class HttpVerticle extends VerticleBase {
             watch.readingBody = false;
             if (req.response().ended()) return;
             Request request = request(req, body);
-            Job job = new Job(req, request, new Exchange(request, watch.acceptedMicros));
+            Job job = new Job(req, watch, request, new Exchange(request, watch.acceptedMicros));
             advance(job, attempt(job, () -> setup.application.handle(request)));
         });
     }
@@ -227,18 +227,18 @@ final class HttpVerticle extends VerticleBase {
         if (job.req.response().ended()) return;
         Timing timing = job.exchange.finish();
         setup.accessLog().served(job.request, response.status(), timing);
-        write(job.req, response, timing, keepAlive && !setup.draining.get(), job.request.method().equals("HEAD"));
+        write(job.req, job.watch, response, timing, keepAlive && !setup.draining.get(), job.request.method().equals("HEAD"));
     }
 
     private void refuse(HttpServerRequest req, Refusal refusal) {
         Watch watch = watches.get(req.connection());
         if (watch == null || req.response().ended()) return;
         setup.accessLog().refused(refusal.status(), refusal.reason());   // an answer is always ended at once
-        write(req, Response.text(refusal.status(), refusal.reason() + "\n"), Timing.refusedNow(watch.acceptedMicros), false, false);
+        write(req, watch, Response.text(refusal.status(), refusal.reason() + "\n"), Timing.refusedNow(watch.acceptedMicros), false, false);
     }
 
     /** Status line and headers as {@link ResponseWriter} writes them, in the same order. */
-    private void write(HttpServerRequest req, Response response, Timing timing, boolean keepAlive, boolean head) {
+    private void write(HttpServerRequest req, Watch watch, Response response, Timing timing, boolean keepAlive, boolean head) {
         HttpServerResponse out = req.response();
         if (out.closed() || out.ended()) return;
         String reason = Status.reason(response.status());
@@ -255,7 +255,7 @@ final class HttpVerticle extends VerticleBase {
                 .add(FINISHED, Long.toString(timing.finishedMicros()))
                 .add(SERVED_BY, timing.servedBy());
         for (Header h : response.headers()) headers.add(h.name(), h.value());
-        watches.get(req.connection()).answered();
+        watch.answered();
         Future<Void> sent = out.end(head || response.body().length == 0 ? Buffer.buffer() : Buffer.buffer(response.body()));
         if (!keepAlive) sent.onComplete(done -> closeSoon(req));
     }
@@ -283,7 +283,7 @@ final class HttpVerticle extends VerticleBase {
     }
 
     /** One request's work in progress. */
-    private record Job(HttpServerRequest req, Request request, Exchange exchange) {
+    private record Job(HttpServerRequest req, Watch watch, Request request, Exchange exchange) {
     }
 
     /**
