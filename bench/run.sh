@@ -470,7 +470,7 @@ fi
 jmh() {  # tree_root now|base
   # shellcheck disable=SC2086 # JMH_ARGS are words
   "$1/bench/jmh.sh" $JMH_ARGS -prof gc -rf csv -rff "$RUN/jmh-$2.csv" >"$RUN/jmh-$2.log" 2>&1 || return 1
-  awk -F, -v t="$2" 'NR > 1 { gsub(/"/, ""); n = $1; m = ""; if ((i = index(n, ":")) > 0) { m = substr(n, i + 1); n = substr(n, 1, i - 1) }
+  awk -F, -v t="$2" 'NR > 1 { gsub(/["\r]/, ""); n = $1; m = ""; if ((i = index(n, ":")) > 0) { m = substr(n, i + 1); n = substr(n, 1, i - 1) }
       k = split(n, p, "."); n = p[k - 1] "." p[k]
       if (m == "" && $NF == "ops/s") { ops[n] = $5; order[++c] = n }
       if (m == "gc.alloc.rate.norm") bop[n] = $5 }
