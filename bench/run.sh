@@ -102,9 +102,17 @@ servers() {
     elif [ -z "$a" ]; then defaults="$defaults, $e"
     else other="$other; $e ran with \`$a\`"; fi
   done
-  [ -z "$ones" ] || out="${ones#, } ran with one event loop each (\`--loops 1\`), as nginx's one worker"
+  case "$ones" in
+    "") ;;
+    *,*,*) out="${ones#, } ran with one event loop each (\`--loops 1\`), as nginx's one worker" ;;
+    *) out="${ones#, } ran with one event loop (\`--loops 1\`), as nginx's one worker" ;;
+  esac
   [ -z "$other" ] || out="$out$other"
-  [ -z "$defaults" ] || out="$out; ${defaults#, } ran with their defaults"
+  case "$defaults" in
+    "") ;;
+    *,*,*) out="$out; ${defaults#, } ran with their defaults" ;;
+    *) out="$out; ${defaults#, } ran with its defaults" ;;
+  esac
   echo "${out#; }"
 }
 
@@ -117,6 +125,8 @@ jmh_what() {
     helloExchangeEncoded) echo "parse + encode of GET / into one exact array (thread engines)" ;;
   esac
 }
+# Why the default base: issue 14 measured the parser's 416 B/op there, before e64073c made the response path lean.
+jmh_base_why() { [ "$JMH_BASE" != "e64073c~1" ] || echo ", the commit before the lean response path (e64073c)"; }
 # One figure of jmh.tsv (tree benchmark ops_per_s bytes_per_op): tree benchmark column, or nan.
 jmh_fig() { awk -F'\t' -v t="$1" -v b="$2" -v k="$3" '$1 == t && $2 == b {v = $k} END {print (v == "" ? "nan" : v)}' "$RUN/jmh.tsv"; }
 
@@ -214,7 +224,7 @@ report() {
     echo "## The shared codec (JMH)"
     echo
     echo "\`bench/jmh.sh $JMH_ARGS -prof gc\`: every JMH benchmark in engine-api's test sources, on this tree"
-    echo "($JMH_NOW) and on the base $JMH_BASE_COMMIT (\"$JMH_BASE_SUBJECT\"), which was built in a"
+    echo "($JMH_NOW) and on the base $JMH_BASE = $JMH_BASE_COMMIT (\"$JMH_BASE_SUBJECT\")$(jmh_base_why), built in a"
     echo "temporary git worktree, one after the other. Bytes per operation (\`gc.alloc.rate.norm\`) are what one"
     echo "request allocates and do not move with the machine's load; operations per second do. n/a: the benchmark"
     echo "did not exist at the base${JMH_BASE_STATUS:+ ($JMH_BASE_STATUS)}."
@@ -485,7 +495,7 @@ if [ "$RUN_JMH" = 1 ]; then
   jmh "$ROOT" now || say "JMH failed on this tree; see $RUN/jmh-now.log"
   if base=$(git -C "$ROOT" rev-parse --verify --quiet "$JMH_BASE^{commit}"); then
     JMH_BASE_COMMIT=$(git -C "$ROOT" rev-parse --short "$base")
-    JMH_BASE_SUBJECT=$(git -C "$ROOT" log -1 --format=%s "$base" | cut -c 1-120)
+    JMH_BASE_SUBJECT=$(git -C "$ROOT" log -1 --format=%s "$base" | sed 's/;.*//' | cut -c 1-120)
     BASE_TREE="$RUN/jmh-base"
     say "JMH: the base $JMH_BASE_COMMIT, in a temporary worktree"
     if git -C "$ROOT" worktree add --detach --quiet "$BASE_TREE" "$base" >"$RUN/jmh-base.log" 2>&1; then
@@ -514,7 +524,7 @@ WRK_VERSION=$( (wrk --version 2>&1 || true) | head -n 1 | awk '{print $2}')
 NGINX_VERSION=$( ("$NGINX" -v 2>&1 || true) | sed 's/.*nginx\///')
 declare -p STARTED LOAD_BEFORE LOAD_AFTER T0 T1 RATE ENGINES CONNECTIONS DURATION ROUNDS THREADS WARMUP_MAX \
   STRACE_RATE C10K JAVA_VERSION CPU CORES MEM KERNEL WRK_VERSION NGINX_VERSION SERVER_ARGS \
-  JMH_ARGS JMH_NOW JMH_BASE_COMMIT JMH_BASE_SUBJECT JMH_BASE_STATUS >"$RUN/run.vars"
+  JMH_ARGS JMH_BASE JMH_NOW JMH_BASE_COMMIT JMH_BASE_SUBJECT JMH_BASE_STATUS >"$RUN/run.vars"
 report >"$RUN/report.md"
 rm -rf "$LAST" && mkdir -p "$LAST"
 cp "$RUN"/*.tsv "$RUN/starving" "$RUN/run.vars" "$LAST"/
