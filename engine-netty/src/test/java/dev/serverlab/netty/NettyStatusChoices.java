@@ -16,7 +16,7 @@ final class NettyStatusChoices {
             // RFC 9112 5.2 lets a server replace an obs-fold with spaces: Netty's decoder does.
             "obs-fold", 200,
             // Netty skips control characters before a request line; with nothing else sent, the connection is idle.
-            "binary garbage", HostileInputCases.IGNORED_AS_NOISE,
+            "binary garbage", HostileInputCases.NO_ANSWER,
             // Netty never compares a declared chunk size with the body limit; it waits for the bytes, and the
             // request's time running out ends it.
             "chunk size beyond the body limit", HostileInputCases.WHEN_TIME_IS_UP);

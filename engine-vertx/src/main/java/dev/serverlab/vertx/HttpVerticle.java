@@ -98,7 +98,7 @@ final class HttpVerticle extends VerticleBase {
                 .requestHandler(this::serve)
                 .invalidRequestHandler(req -> refuse(req, RequestChecks.undecodable(req.decoderResult().cause())))
                 // We serve no WebSockets. Without a WebSocket handler Vert.x answers a version other than 1.0
-                // and 1.1 itself (a bare 501); with one, requestHandler sees it (version() null) and refuses it.
+                // and 1.1 itself (a bare 501); with one, requestHandler sees it (version() null) and closes it.
                 .webSocketHandshakeHandler(handshake -> handshake.reject(404));
         return server.listen();
     }
@@ -131,6 +131,13 @@ final class HttpVerticle extends VerticleBase {
     private void serve(HttpServerRequest req) {
         Watch watch = watches.get(req.connection());
         if (watch == null) return;   // a connection past maxConnections, closing
+        if (req.version() == null) {
+            // HTTP/9.9, the HTTP/2 preface, http/1.1: any answer's status line would repeat that version, which
+            // RFC 9110 §2.5 forbids (a server MUST NOT send a version it does not conform to). Close instead:
+            // a server MAY close a connection at any time (RFC 9112 §9.5); 505 is a "can" (RFC 9110 §2.5).
+            req.connection().close();
+            return;
+        }
         watch.current = req;
         Refusal refusal = RequestChecks.check(req, setup.limits);
         if (refusal != null) {
@@ -147,8 +154,13 @@ final class HttpVerticle extends VerticleBase {
                 else refuse(req, new Refusal(413, "body too large"));
             });
         }
-        // A malformed chunk: Vert.x's decoder fails in the middle of the body.
-        req.exceptionHandler(e -> refuse(req, new Refusal(400, "malformed body")));
+        // A malformed chunk: Vert.x's decoder fails in the middle of the body, runs this handler, then closes the
+        // channel at once (VertxHandler.exceptionCaught), dropping what is written but not flushed. Our close
+        // flushes first (VertxConnection.writeClose), so the 400 goes out.
+        req.exceptionHandler(e -> {
+            refuse(req, new Refusal(400, "malformed body"));
+            req.connection().close();
+        });
         req.endHandler(v -> {
             watch.readingBody = false;
             if (req.response().ended()) return;

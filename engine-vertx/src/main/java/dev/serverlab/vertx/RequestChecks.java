@@ -34,10 +34,7 @@ final class RequestChecks {
 
     /** The refusal for a decoded request's head, or null when it may be served. */
     static Refusal check(HttpServerRequest req, Limits limits) {
-        HttpVersion version = req.version();
-        // Netty reads any HTTP/d.d (and http/1.1, upper-cased) as a version; Vert.x knows only 1.0 and 1.1.
-        // The answer's status line repeats the request's version, so only an upper-cased 1.x can read it: 400.
-        if (version == null) return new Refusal(400, "malformed or unsupported HTTP version");
+        HttpVersion version = req.version();   // 1.0 or 1.1: HttpVerticle closes a connection with any other
         String target = req.uri();
         int line = req.method().name().length() + target.length() + "  HTTP/1.1".length();
         if (line > limits.maxRequestLineBytes()) return new Refusal(414, "request line too long");

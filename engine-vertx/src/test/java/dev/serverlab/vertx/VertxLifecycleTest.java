@@ -9,7 +9,6 @@ import dev.serverlab.api.conformance.ConcurrencyShapes;
 import dev.serverlab.api.conformance.EventLoopLifecycleSuite;
 import dev.serverlab.api.conformance.RawHttp;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -21,7 +20,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The kit's event-loop lifecycle on Vert.x, and what only Vert.x does: its transport and offload threads, how it
  * ends slow headers and clients past the connection limit, and its blocked-thread checker.
  */
-@ExtendWith(VertxKnownDifferences.class)
 class VertxLifecycleTest extends EventLoopLifecycleSuite {
 
     @Override

@@ -3,12 +3,10 @@ package dev.serverlab.vertx;
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.conformance.ConformanceSuite;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.Map;
 
 /** The contract with CPU work offloaded, on a single event loop. */
-@ExtendWith(VertxKnownDifferences.class)
 class VertxOffloadConformanceTest extends ConformanceSuite {
 
     /** The same codec as the engine's main conformance class: the byte-level cases run there, a smoke subset here. */

@@ -10,13 +10,13 @@ import java.util.Map;
 
 /**
  * The table in {@code engine-api/LIMITS.md} under {@value #HEADING}: for every kit case where an engine whose
- * library decodes HTTP answers another status than the shared codec, one row with the shared codec's status
- * and each such engine's. Each engine's conformance run checks its own column against its
+ * library decodes HTTP answers otherwise than the shared codec (another status, or none), one row with the
+ * shared codec's status and each such engine's. Each engine's conformance run checks its own column against its
  * {@link HostileInputCases#statusChoices()}, so the document cannot drift from what the engines do.
  */
 final class StatusChoicesTable {
 
-    static final String HEADING = "## Where the library engines choose another status";
+    static final String HEADING = "## Where the library engines choose another answer";
 
     /** Case name → (column heading → status), in the document's order. */
     final Map<String, Map<String, Integer>> rows;
@@ -49,9 +49,9 @@ final class StatusChoicesTable {
         return new StatusChoicesTable(columns, rows);
     }
 
-    /** "400", "408 when the time is up", or "no answer" (the bytes were skipped as noise). */
+    /** "400", "408 when the time is up", or "no answer, ..." (the connection is closed without one). */
     private static int status(String cell) {
-        if (cell.startsWith("no answer")) return HostileInputCases.IGNORED_AS_NOISE;
+        if (cell.startsWith("no answer")) return HostileInputCases.NO_ANSWER;
         return Integer.parseInt(cell.split(" ", 2)[0]);
     }
 
