@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.*;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.*;
+import io.netty.util.concurrent.FastThreadLocal;
 
 import java.util.*;
 import java.util.concurrent.*;
@@ -38,7 +39,16 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
             DATE = AsciiString.cached("Date"), CONTENT_TYPE = AsciiString.cached("Content-Type"),
             CONTENT_LENGTH = AsciiString.cached("Content-Length"), CONNECTION = AsciiString.cached("Connection"),
             ACCEPTED = AsciiString.cached(Timing.ACCEPTED), STARTED = AsciiString.cached(Timing.STARTED),
-            FINISHED = AsciiString.cached(Timing.FINISHED), SERVED_BY = AsciiString.cached(Timing.SERVED_BY);
+            FINISHED = AsciiString.cached(Timing.FINISHED), SERVED_BY = AsciiString.cached(Timing.SERVED_BY),
+            TEXT = AsciiString.cached(Response.TEXT);
+    private static final LastAscii DATE_VALUE = new LastAscii();
+    /** Each loop's label; answers computed on the pool bring theirs, converted each time the label changes. */
+    private static final FastThreadLocal<LastAscii> WORKER = new FastThreadLocal<>() {
+        @Override
+        protected LastAscii initialValue() {
+            return new LastAscii();
+        }
+    };
 
     final Application application;
     final Limits limits;
@@ -122,15 +132,79 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     static FullHttpResponse response(Response response, Timing timing, boolean keepAlive, boolean head) {
         var body = head || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
         var status = HttpResponseStatus.valueOf(response.status(), Status.reason(response.status()));    // Netty's phrases differ (413)
-        HttpHeaders headers = ANSWER_HEADERS.newHeaders().add(SERVER, SERVER_NAME).add(DATE, HttpDate.now());
-        if (response.contentType() != null) headers.add(CONTENT_TYPE, response.contentType());
-        headers.add(CONTENT_LENGTH, String.valueOf(response.body().length))
-                .add(CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE)
-                .add(ACCEPTED, String.valueOf(timing.acceptedMicros())).add(STARTED, String.valueOf(timing.startedMicros()))
-                .add(FINISHED, String.valueOf(timing.finishedMicros())).add(SERVED_BY, timing.servedBy());
-        response.headers().forEach(h -> headers.add(h.name(), h.value()));
+        List<Header> extra = response.headers();
+        CharSequence[] fields = new CharSequence[18 + 2 * extra.size()];
+        Digits digits = new Digits();
+        int n = 0;
+        fields[n++] = SERVER;
+        fields[n++] = SERVER_NAME;
+        fields[n++] = DATE;
+        fields[n++] = DATE_VALUE.of(HttpDate.now());
+        if (response.contentType() != null) {
+            fields[n++] = CONTENT_TYPE;
+            fields[n++] = response.contentType() == Response.TEXT ? TEXT : response.contentType();
+        }
+        fields[n++] = CONTENT_LENGTH;
+        fields[n++] = digits.of(response.body().length);
+        fields[n++] = CONNECTION;
+        fields[n++] = keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE;
+        fields[n++] = ACCEPTED;
+        fields[n++] = digits.of(timing.acceptedMicros());
+        fields[n++] = STARTED;
+        fields[n++] = digits.of(timing.startedMicros());
+        fields[n++] = FINISHED;
+        fields[n++] = digits.of(timing.finishedMicros());
+        fields[n++] = SERVED_BY;
+        fields[n++] = WORKER.get().of(timing.servedBy());
+        for (Header h : extra) {
+            fields[n++] = h.name();
+            fields[n++] = h.value();
+        }
+        fields = n == fields.length ? fields : Arrays.copyOf(fields, n);
+        // Our values are trusted: no validation. A flat array is cheaper than a hash map; only a status whose
+        // answer has no body needs a map Netty's encoder may change (it drops Content-Length there).
+        HttpHeaders headers = new ReadOnlyHttpHeaders(false, fields);
+        if (status.codeClass() == HttpStatusClass.INFORMATIONAL || status.code() == 204 || status.code() == 205 || status.code() == 304) {
+            headers = ANSWER_HEADERS.newHeaders().add(headers);
+        }
         // A full answer has no trailers: the shared empty set, not a new one per answer.
         return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, headers, EmptyHttpHeaders.INSTANCE);
+    }
+
+    /**
+     * The answer's numbers as ASCII digits, all in one array: Netty's encoder copies an {@code AsciiString}'s
+     * bytes at once, where it would write a String's char by char.
+     */
+    private static final class Digits {
+        private final byte[] bytes = new byte[4 * 20];
+        private int end;
+
+        AsciiString of(long value) {
+            int start = end += 20;
+            do {
+                bytes[--start] = (byte) ('0' + value % 10);
+                value /= 10;
+            } while (value > 0);
+            return new AsciiString(bytes, start, end - start, false);
+        }
+    }
+
+    /**
+     * The last String given, as an {@code AsciiString}: converted again only when a different String comes. The
+     * date is the same String for a second ({@link HttpDate}), a worker's label for a thread's life ({@link Timing}).
+     * Threads may race on {@code last}: the loser converts once more, harmless, and the record is immutable.
+     */
+    static final class LastAscii {
+        private record Ascii(String text, AsciiString bytes) {
+        }
+
+        private Ascii last = new Ascii("", AsciiString.EMPTY_STRING);
+
+        AsciiString of(String text) {
+            Ascii a = last;
+            if (a.text != text) last = a = new Ascii(text, new AsciiString(text));
+            return a.bytes;
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import io.netty.channel.epoll.*;
 import io.netty.channel.group.*;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.*;
 import org.slf4j.*;
 
@@ -73,6 +74,9 @@ public final class NettyEngine implements ServerEngine {
         config = Engines.configure(this, config);
         int loops = config.count("loops", Runtime.getRuntime().availableProcessors()), threads = config.count("offload", 0);
         Transport transport = transports.get();
+        // Netty tracks one buffer in 128 for leaks, with a stack trace each time: a cost on every request. Off
+        // unless asked for (-Dio.netty.leakDetection.level); this module's tests ask for paranoid.
+        if (System.getProperty("io.netty.leakDetection.level") == null) ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         warmUp(config.limits());
         // Pool threads are daemons: CPU work cannot be interrupted, and must not keep the JVM alive after close.
         ExecutorService offload = threads == 0 ? null : Executors.newFixedThreadPool(threads, threads("netty-offload", true));
