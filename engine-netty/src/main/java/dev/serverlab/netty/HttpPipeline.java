@@ -8,7 +8,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.*;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.*;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.*;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -22,10 +21,10 @@ import java.util.concurrent.*;
  * decoded, and the translation between Netty's messages and the application's {@link Request} and {@link Response}.
  *
  * <pre>
- *   socket ─► FlushConsolidationHandler  answers written during a read are flushed once, at its end
- *          ─► IdleStateHandler           idleTimeout without a read ─► an event for the exchange
- *          ─► RequestDecoder             HttpRequestDecoder, limits from HttpDecoderConfig; one SP between words
- *          ─► ExchangeHandler            head (checked) + body parts ─► Request ─► the application, in order
+ *   socket ─► IdleStateHandler   idleTimeout without a read ─► an event for the exchange
+ *          ─► RequestDecoder     HttpRequestDecoder, limits from HttpDecoderConfig; one SP between words
+ *          ─► ExchangeHandler    head (checked) + body parts ─► Request ─► the application, in order;
+ *                                answers written during a read are flushed once, at its end
  *   socket ◄─ … ◄─ HttpResponseEncoder ◄─ FullHttpResponse
  * </pre>
  */
@@ -71,7 +70,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         RequestDecoder decoder = new RequestDecoder(limits);
         // Reads only: a writer timeout would put a listener on every write. Answers a client leaves unread stop our
         // reads (ExchangeHandler), so a reader timeout also finds a client that stopped reading.
-        ch.pipeline().addLast(new FlushConsolidationHandler(), new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS),
+        ch.pipeline().addLast(new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS),
                 decoder, new HttpResponseEncoder(), new ExchangeHandler(this, decoder, ch.attr(ACCEPTED_AT).get()));
     }
 
@@ -119,7 +118,10 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     /** Netty's request as the application's. */
     static Request request(HttpRequest head, byte[] body) {
         List<Header> fields = new ArrayList<>(head.headers().size());
-        head.headers().forEach(e -> fields.add(new Header(e.getKey(), e.getValue())));
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = head.headers().iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> field = it.next();    // the decoder's names and values are Strings
+            fields.add(new Header(field.getKey().toString(), field.getValue().toString()));
+        }
         String target = head.uri();
         int slash = target.indexOf('/', target.indexOf("//") + 2);    // absolute form: the path after the authority
         String rest = target.startsWith("/") || target.equals("*") ? target : slash < 0 ? "/" : target.substring(slash);

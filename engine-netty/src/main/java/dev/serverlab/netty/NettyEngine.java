@@ -12,7 +12,6 @@ import io.netty.channel.epoll.*;
 import io.netty.channel.group.*;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.*;
 import org.slf4j.*;
 
@@ -30,7 +29,7 @@ import java.util.function.Supplier;
  * <pre>
  *   clients ─► netty-accept ─► netty-loop-1 … N (epoll or NIO; a connection lives on one loop)
  *              Acceptor: accept time, maxConnections      │
- *                 FlushConsolidationHandler ─ IdleStateHandler ─ RequestDecoder ─ HttpResponseEncoder ─ ExchangeHandler
+ *                 IdleStateHandler ─ RequestDecoder ─ HttpResponseEncoder ─ ExchangeHandler
  *                 /sleep/{ms}  a timer on the loop: the loop serves others meanwhile
  *                 /fib/{n}     inline: the loop computes, every connection on it waits;
  *                              --offload N: netty-offload-1 … N compute, the answer is a task on the loop
@@ -74,9 +73,6 @@ public final class NettyEngine implements ServerEngine {
         config = Engines.configure(this, config);
         int loops = config.count("loops", Runtime.getRuntime().availableProcessors()), threads = config.count("offload", 0);
         Transport transport = transports.get();
-        // Netty tracks one buffer in 128 for leaks, with a stack trace each time: a cost on every request. Off
-        // unless asked for (-Dio.netty.leakDetection.level); this module's tests ask for paranoid.
-        if (System.getProperty("io.netty.leakDetection.level") == null) ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
         warmUp(config.limits());
         // Pool threads are daemons: CPU work cannot be interrupted, and must not keep the JVM alive after close.
         ExecutorService offload = threads == 0 ? null : Executors.newFixedThreadPool(threads, threads("netty-offload", true));
