@@ -134,38 +134,26 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     static FullHttpResponse response(Response response, Timing timing, boolean keepAlive, boolean head) {
         var body = head || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
         var status = HttpResponseStatus.valueOf(response.status(), Status.reason(response.status()));    // Netty's phrases differ (413)
-        List<Header> extra = response.headers();
-        CharSequence[] fields = new CharSequence[18 + 2 * extra.size()];
         Digits digits = new Digits();
+        CharSequence type = response.contentType() == Response.TEXT ? TEXT : response.contentType();
+        CharSequence[] ours = {SERVER, SERVER_NAME, DATE, DATE_VALUE.of(HttpDate.now()), CONTENT_TYPE, type,
+                CONTENT_LENGTH, digits.of(response.body().length), CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE,
+                ACCEPTED, digits.of(timing.acceptedMicros()), STARTED, digits.of(timing.startedMicros()),
+                FINISHED, digits.of(timing.finishedMicros()), SERVED_BY, WORKER.get().of(timing.servedBy())};
+        CharSequence[] fields = new CharSequence[ours.length + 2 * response.headers().size()];
         int n = 0;
-        fields[n++] = SERVER;
-        fields[n++] = SERVER_NAME;
-        fields[n++] = DATE;
-        fields[n++] = DATE_VALUE.of(HttpDate.now());
-        if (response.contentType() != null) {
-            fields[n++] = CONTENT_TYPE;
-            fields[n++] = response.contentType() == Response.TEXT ? TEXT : response.contentType();
+        for (int i = 0; i < ours.length; i += 2) {
+            if (ours[i + 1] == null) continue;    // no Content-Type
+            fields[n++] = ours[i];
+            fields[n++] = ours[i + 1];
         }
-        fields[n++] = CONTENT_LENGTH;
-        fields[n++] = digits.of(response.body().length);
-        fields[n++] = CONNECTION;
-        fields[n++] = keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE;
-        fields[n++] = ACCEPTED;
-        fields[n++] = digits.of(timing.acceptedMicros());
-        fields[n++] = STARTED;
-        fields[n++] = digits.of(timing.startedMicros());
-        fields[n++] = FINISHED;
-        fields[n++] = digits.of(timing.finishedMicros());
-        fields[n++] = SERVED_BY;
-        fields[n++] = WORKER.get().of(timing.servedBy());
-        for (Header h : extra) {
+        for (Header h : response.headers()) {
             fields[n++] = h.name();
             fields[n++] = h.value();
         }
-        fields = n == fields.length ? fields : Arrays.copyOf(fields, n);
         // Our values are trusted: no validation. A flat array is cheaper than a hash map; only a status whose
         // answer has no body needs a map Netty's encoder may change (it drops Content-Length there).
-        HttpHeaders headers = new ReadOnlyHttpHeaders(false, fields);
+        HttpHeaders headers = new ReadOnlyHttpHeaders(false, n == fields.length ? fields : Arrays.copyOf(fields, n));
         if (status.codeClass() == HttpStatusClass.INFORMATIONAL || status.code() == 204 || status.code() == 205 || status.code() == 304) {
             headers = ANSWER_HEADERS.newHeaders().add(headers);
         }
@@ -174,8 +162,8 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     }
 
     /**
-     * The answer's numbers as ASCII digits, all in one array: Netty's encoder copies an {@code AsciiString}'s
-     * bytes at once, where it would write a String's char by char.
+     * An answer's four numbers as ASCII digits, in one array with room for 20 digits each (a long has at most
+     * 19): Netty's encoder copies an {@code AsciiString}'s bytes at once, where it writes a String char by char.
      */
     private static final class Digits {
         private final byte[] bytes = new byte[4 * 20];
