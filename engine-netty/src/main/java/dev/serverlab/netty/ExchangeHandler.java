@@ -19,8 +19,8 @@ import java.util.function.Supplier;
  * in request order. Only that loop touches the fields. Where it sits in the connection's pipeline:
  *
  * <pre>
- *   socket ─► FlushConsolidationHandler ─► IdleStateHandler ─► RequestDecoder ─► ExchangeHandler
- *   socket ◄─────────────────────────────────────────────── HttpResponseEncoder ◄──┘
+ *   socket ─► IdleStateHandler ─► RequestDecoder ─► ExchangeHandler
+ *   socket ◄──────────────────── HttpResponseEncoder ◄──┘
  *
  *   request ─► waiting ─► handle ─┬─ Done ──────────────────────────────► answer (flushed at readComplete)
  *   (in order)                    ├─ Compute, inline: the loop computes ─► and every connection on it waits
@@ -57,6 +57,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> headerDeadline;
     /** Closing: nothing more is read or answered; inputShut: the client shut its output, what it sent is answered, then we close. */
     private boolean closing, inputShut;
+    /** In a read, until channelReadComplete: answers written meanwhile wait for its one flush. */
+    private boolean reading;
 
     ExchangeHandler(HttpPipeline server, HttpPipeline.RequestDecoder decoder, long acceptedMicros) {
         this.server = server;
@@ -67,6 +69,7 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
     /** Netty's decoder gives a head, then body parts up to a last one; a bodiless request is a head and an empty last. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         try {
             if (!closing && msg instanceof HttpRequest h) begin(ctx, h);
             if (!closing && msg instanceof HttpContent part && head != null) receive(ctx, part);
@@ -110,6 +113,8 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
+        ctx.flush();    // pipelined answers leave in one write
         if (headerDeadline == null && inFlight == null && !closing && head == null && decoder.holdsPartialRequest()) {
             headerDeadline = ctx.executor().schedule(() -> refuse(ctx, new HttpException(408, "request headers took too long")),
                     server.limits.headerReadTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -231,9 +236,13 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         server.accessLog.served(exchange.request(), response.status(), timing);
         if (closing) return;    // the client left while we worked
         FullHttpResponse out = HttpPipeline.response(response, timing, keepAlive, exchange.request().method().equals("HEAD"));
-        // One flush per read (FlushConsolidationHandler): pipelined answers leave in one write.
-        if (keepAlive) ctx.writeAndFlush(out, ctx.voidPromise());
-        else closeAfter(ctx, out);
+        if (!keepAlive) {
+            closeAfter(ctx, out);
+            return;
+        }
+        ctx.write(out, ctx.voidPromise());
+        // Answered after a timer or the pool, or piled up past the high-water mark: out now, not at the read's end.
+        if (!reading || !ctx.channel().isWritable()) ctx.flush();
     }
 
     /** A refused request: a short reason with Connection: close, and the connection ends once it is written. */

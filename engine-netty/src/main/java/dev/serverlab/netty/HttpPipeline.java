@@ -8,9 +8,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.*;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.*;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.*;
+import io.netty.util.concurrent.FastThreadLocal;
 
 import java.util.*;
 import java.util.concurrent.*;
@@ -21,10 +21,10 @@ import java.util.concurrent.*;
  * decoded, and the translation between Netty's messages and the application's {@link Request} and {@link Response}.
  *
  * <pre>
- *   socket ─► FlushConsolidationHandler  answers written during a read are flushed once, at its end
- *          ─► IdleStateHandler           idleTimeout without a read ─► an event for the exchange
- *          ─► RequestDecoder             HttpRequestDecoder, limits from HttpDecoderConfig; one SP between words
- *          ─► ExchangeHandler            head (checked) + body parts ─► Request ─► the application, in order
+ *   socket ─► IdleStateHandler   idleTimeout without a read ─► an event for the exchange
+ *          ─► RequestDecoder     HttpRequestDecoder, limits from HttpDecoderConfig; one SP between words
+ *          ─► ExchangeHandler    head (checked) + body parts ─► Request ─► the application, in order;
+ *                                answers written during a read are flushed once, at its end
  *   socket ◄─ … ◄─ HttpResponseEncoder ◄─ FullHttpResponse
  * </pre>
  */
@@ -38,7 +38,16 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
             DATE = AsciiString.cached("Date"), CONTENT_TYPE = AsciiString.cached("Content-Type"),
             CONTENT_LENGTH = AsciiString.cached("Content-Length"), CONNECTION = AsciiString.cached("Connection"),
             ACCEPTED = AsciiString.cached(Timing.ACCEPTED), STARTED = AsciiString.cached(Timing.STARTED),
-            FINISHED = AsciiString.cached(Timing.FINISHED), SERVED_BY = AsciiString.cached(Timing.SERVED_BY);
+            FINISHED = AsciiString.cached(Timing.FINISHED), SERVED_BY = AsciiString.cached(Timing.SERVED_BY),
+            TEXT = AsciiString.cached(Response.TEXT);
+    private static final LastAscii DATE_VALUE = new LastAscii();
+    /** Each loop's label; answers computed on the pool bring theirs, converted each time the label changes. */
+    private static final FastThreadLocal<LastAscii> WORKER = new FastThreadLocal<>() {
+        @Override
+        protected LastAscii initialValue() {
+            return new LastAscii();
+        }
+    };
 
     final Application application;
     final Limits limits;
@@ -61,7 +70,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         RequestDecoder decoder = new RequestDecoder(limits);
         // Reads only: a writer timeout would put a listener on every write. Answers a client leaves unread stop our
         // reads (ExchangeHandler), so a reader timeout also finds a client that stopped reading.
-        ch.pipeline().addLast(new FlushConsolidationHandler(), new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS),
+        ch.pipeline().addLast(new IdleStateHandler(limits.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS),
                 decoder, new HttpResponseEncoder(), new ExchangeHandler(this, decoder, ch.attr(ACCEPTED_AT).get()));
     }
 
@@ -109,7 +118,10 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     /** Netty's request as the application's. */
     static Request request(HttpRequest head, byte[] body) {
         List<Header> fields = new ArrayList<>(head.headers().size());
-        head.headers().forEach(e -> fields.add(new Header(e.getKey(), e.getValue())));
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = head.headers().iteratorCharSequence(); it.hasNext(); ) {
+            Map.Entry<CharSequence, CharSequence> field = it.next();    // the decoder's names and values are Strings
+            fields.add(new Header(field.getKey().toString(), field.getValue().toString()));
+        }
         String target = head.uri();
         int slash = target.indexOf('/', target.indexOf("//") + 2);    // absolute form: the path after the authority
         String rest = target.startsWith("/") || target.equals("*") ? target : slash < 0 ? "/" : target.substring(slash);
@@ -122,15 +134,67 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     static FullHttpResponse response(Response response, Timing timing, boolean keepAlive, boolean head) {
         var body = head || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
         var status = HttpResponseStatus.valueOf(response.status(), Status.reason(response.status()));    // Netty's phrases differ (413)
-        HttpHeaders headers = ANSWER_HEADERS.newHeaders().add(SERVER, SERVER_NAME).add(DATE, HttpDate.now());
-        if (response.contentType() != null) headers.add(CONTENT_TYPE, response.contentType());
-        headers.add(CONTENT_LENGTH, String.valueOf(response.body().length))
-                .add(CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE)
-                .add(ACCEPTED, String.valueOf(timing.acceptedMicros())).add(STARTED, String.valueOf(timing.startedMicros()))
-                .add(FINISHED, String.valueOf(timing.finishedMicros())).add(SERVED_BY, timing.servedBy());
-        response.headers().forEach(h -> headers.add(h.name(), h.value()));
+        Digits digits = new Digits();
+        CharSequence type = response.contentType() == Response.TEXT ? TEXT : response.contentType();
+        CharSequence[] ours = {SERVER, SERVER_NAME, DATE, DATE_VALUE.of(HttpDate.now()), CONTENT_TYPE, type,
+                CONTENT_LENGTH, digits.of(response.body().length), CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE,
+                ACCEPTED, digits.of(timing.acceptedMicros()), STARTED, digits.of(timing.startedMicros()),
+                FINISHED, digits.of(timing.finishedMicros()), SERVED_BY, WORKER.get().of(timing.servedBy())};
+        CharSequence[] fields = new CharSequence[ours.length + 2 * response.headers().size()];
+        int n = 0;
+        for (int i = 0; i < ours.length; i += 2) {
+            if (ours[i + 1] == null) continue;    // no Content-Type
+            fields[n++] = ours[i];
+            fields[n++] = ours[i + 1];
+        }
+        for (Header h : response.headers()) {
+            fields[n++] = h.name();
+            fields[n++] = h.value();
+        }
+        // Our values are trusted: no validation. A flat array is cheaper than a hash map; only a status whose
+        // answer has no body needs a map Netty's encoder may change (it drops Content-Length there).
+        HttpHeaders headers = new ReadOnlyHttpHeaders(false, n == fields.length ? fields : Arrays.copyOf(fields, n));
+        if (status.codeClass() == HttpStatusClass.INFORMATIONAL || status.code() == 204 || status.code() == 205 || status.code() == 304) {
+            headers = ANSWER_HEADERS.newHeaders().add(headers);
+        }
         // A full answer has no trailers: the shared empty set, not a new one per answer.
         return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body, headers, EmptyHttpHeaders.INSTANCE);
+    }
+
+    /**
+     * An answer's four numbers as ASCII digits, in one array with room for 20 digits each (a long has at most
+     * 19): Netty's encoder copies an {@code AsciiString}'s bytes at once, where it writes a String char by char.
+     */
+    private static final class Digits {
+        private final byte[] bytes = new byte[4 * 20];
+        private int end;
+
+        AsciiString of(long value) {
+            int start = end += 20;
+            do {
+                bytes[--start] = (byte) ('0' + value % 10);
+                value /= 10;
+            } while (value > 0);
+            return new AsciiString(bytes, start, end - start, false);
+        }
+    }
+
+    /**
+     * The last String given, as an {@code AsciiString}: converted again only when a different String comes. The
+     * date is the same String for a second ({@link HttpDate}), a worker's label for a thread's life ({@link Timing}).
+     * Threads may race on {@code last}: the loser converts once more, harmless, and the record is immutable.
+     */
+    static final class LastAscii {
+        private record Ascii(String text, AsciiString bytes) {
+        }
+
+        private Ascii last = new Ascii("", AsciiString.EMPTY_STRING);
+
+        AsciiString of(String text) {
+            Ascii a = last;
+            if (a.text != text) last = a = new Ascii(text, new AsciiString(text));
+            return a.bytes;
+        }
     }
 
     /**

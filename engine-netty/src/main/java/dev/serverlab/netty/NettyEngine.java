@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * <pre>
  *   clients ─► netty-accept ─► netty-loop-1 … N (epoll or NIO; a connection lives on one loop)
  *              Acceptor: accept time, maxConnections      │
- *                 FlushConsolidationHandler ─ IdleStateHandler ─ RequestDecoder ─ HttpResponseEncoder ─ ExchangeHandler
+ *                 IdleStateHandler ─ RequestDecoder ─ HttpResponseEncoder ─ ExchangeHandler
  *                 /sleep/{ms}  a timer on the loop: the loop serves others meanwhile
  *                 /fib/{n}     inline: the loop computes, every connection on it waits;
  *                              --offload N: netty-offload-1 … N compute, the answer is a task on the loop

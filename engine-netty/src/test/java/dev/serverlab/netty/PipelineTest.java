@@ -1,7 +1,7 @@
 package dev.serverlab.netty;
 
 import dev.serverlab.api.Limits;
-import dev.serverlab.api.app.Application;
+import dev.serverlab.api.app.*;
 import dev.serverlab.api.server.AccessLog;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -33,7 +33,11 @@ class PipelineTest {
     private HttpPipeline server;
 
     private EmbeddedChannel open() {
-        server = new HttpPipeline(Application.experiment(), LIMITS, new AccessLog(false), null);
+        return open(Application.experiment());
+    }
+
+    private EmbeddedChannel open(Application application) {
+        server = new HttpPipeline(application, LIMITS, new AccessLog(false), null);
         channel = new EmbeddedChannel();
         channel.freezeTime();
         channel.attr(HttpPipeline.ACCEPTED_AT).set(1_000_000L);
@@ -83,6 +87,21 @@ class PipelineTest {
         assertThat(out).startsWith("HTTP/1.1 200 OK\r\nServer: serverlab\r\nDate: ");
         assertThat(out).contains("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 14\r\nConnection: keep-alive\r\nX-Accepted-At: 1000000\r\n");
         assertThat(out).endsWith("\r\n\r\nHello, World!\n");
+    }
+
+    @Test
+    void theApplicationsHeadersComeLastAndAnAnswerWithoutBodyHasNoContentLength() {
+        open(Application.of(request -> request.path().equals("/none")
+                ? new Response(204, null, List.of(new Header("X-App", "1")), Request.NO_BODY)
+                : new Response(200, "application/json", List.of(new Header("X-App", "2")), "{}".getBytes(StandardCharsets.US_ASCII))));
+        send("GET /none HTTP/1.1\r\nHost: t\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\n\r\n");
+        String out = written();
+        String timing = "X-Accepted-At: 1000000\r\nX-Started-At: \\d+\r\nX-Finished-At: \\d+\r\nX-Served-By: \\d+/[^\r]+\r\n";
+        // Netty's encoder drops Content-Length from a 204 (RFC 9110 §8.6); the answers' own headers follow ours.
+        assertThat(out).matches("HTTP/1.1 204 No Content\r\nServer: serverlab\r\nDate: [^\r]+ GMT\r\nConnection: keep-alive\r\n"
+                + timing + "X-App: 1\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nServer: serverlab\r\nDate: [^\r]+ GMT\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                + "Connection: keep-alive\r\n" + timing + "X-App: 2\r\n\r\n\\{}");
     }
 
     @Test
