@@ -99,7 +99,7 @@ public final class VirtualThreadEngine implements ServerEngine {
      * The JDK reads the property once, when a virtual thread first blocks on a socket: in {@code ./lab serve} that
      * is this server's first connection, after start. Mode 1: one platform thread waits in {@code epoll_wait} and
      * unparks the readers. The JDK's default on Linux, mode 2, polls from virtual threads on the carriers, which
-     * register again with a master poller each time they find nothing; that cost 0.4 to 0.8 system calls more
+     * register again with a master poller each time they find nothing; that cost 0.8 to 1.3 system calls more
      * per request at a fixed 5,000 req/s, for no less CPU (see the README). In a JVM whose virtual threads
      * already did socket I/O, the property comes too late and the JDK keeps the mode it started with.
      */
