@@ -47,6 +47,19 @@ class VirtualThreadEngineTest extends ThreadShellSuite {
     }
 
     @Test
+    void choosesThePlatformPollerUnlessTheUserChoseOne() throws Exception {
+        assertThat(start(EngineConfig.ephemeral()).details()).contains("jdk.pollerMode=1");
+        assertThat(System.getProperty(VirtualThreadEngine.POLLER_MODE)).isEqualTo("1");
+
+        System.setProperty(VirtualThreadEngine.POLLER_MODE, "2");
+        try {
+            assertThat(VirtualThreadEngine.choosePollerMode()).isEqualTo("2");
+        } finally {
+            System.setProperty(VirtualThreadEngine.POLLER_MODE, "1");
+        }
+    }
+
+    @Test
     void tenSleepsOverlapOnTenVirtualThreads() throws Exception {
         ThreadServer server = start(EngineConfig.ephemeral());
         List<Reply> answers = sentTogether(server.port(), 10, "/sleep/300");
