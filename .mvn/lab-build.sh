@@ -125,8 +125,8 @@ serverlab_aot_train() {
   rm -f "$1/lab.aot" "$1/lab.aot.key"
   serverlab_aot_key "$2" "$3" > "$1/lab.aot.key.$$"
   # The same --enable-native-access as ./lab's own JVM: the cache records it, and a JVM started otherwise
-  # would set part of the cache aside.
-  if "$2/bin/java" --enable-native-access=ALL-UNNAMED -XX:AOTCacheOutput="$1/lab.aot.$$" -cp "$3" \
+  # would set part of the cache aside. The same poller mode, so the training runs the virtual engine as ./lab does.
+  if "$2/bin/java" --enable-native-access=ALL-UNNAMED -Djdk.pollerMode=1 -XX:AOTCacheOutput="$1/lab.aot.$$" -cp "$3" \
       dev.serverlab.lab.launch.Training >"$1/training.log" 2>&1 && [ -s "$1/lab.aot.$$" ]; then
     mv -f "$1/lab.aot.$$" "$1/lab.aot"
   else

@@ -49,8 +49,9 @@ import java.util.concurrent.Executors;
  *       other request, even {@code GET /}).</li>
  *   <li><b>{@code --gil}:</b> CPU steps run under a {@link Gil}, whose hand-overs park the waiting threads, so
  *       CPU-bound requests take turns every switch interval: all in service at once, one computing at a time.</li>
- *   <li><b>Waiting for bytes:</b> a read that finds none parks the virtual thread; the JDK's poller, a
- *       platform thread of its own ({@link #choosePollerMode}), unparks it when the socket is readable.</li>
+ *   <li><b>Waiting for bytes:</b> a read that finds none parks the virtual thread; the JDK's poller unparks it
+ *       when the socket is readable. How the JDK polls ({@code -Djdk.pollerMode}) is the JVM's, so the
+ *       application's to choose: {@code ./lab} chooses mode 1, a platform poller thread (see the README).</li>
  *   <li><b>No pinning:</b> the connection loop and the GIL use {@code java.util.concurrent} locks, never
  *       {@code synchronized}, so a blocked virtual thread always frees its carrier on JDK 21 too.</li>
  *   <li><b>{@link Limits#maxConnections()}</b> (10,000 by default): connections beyond it wait in the kernel's
@@ -58,10 +59,6 @@ import java.util.concurrent.Executors;
  * </ul>
  */
 public final class VirtualThreadEngine implements ServerEngine {
-
-    static final String POLLER_MODE = "jdk.pollerMode";
-    /** {@code jdk.pollerMode=1}: the JDK's poller runs on a platform thread of its own. */
-    static final String PLATFORM_POLLER = "1";
 
     @Override
     public String name() {
@@ -82,9 +79,8 @@ public final class VirtualThreadEngine implements ServerEngine {
     public RunningServer start(EngineConfig config, Application application) throws IOException {
         config = Engines.configure(this, config);
         CpuRunner cpu = Gil.fromConfig(config);
-        String pollerMode = choosePollerMode();
-        String details = "virtual thread per connection, carriers=" + carriers() + ", " + POLLER_MODE + "="
-                + pollerMode + ", maxConnections=" + config.limits().maxConnections() + ", "
+        String details = "virtual thread per connection, carriers=" + carriers() + ", jdk.pollerMode="
+                + System.getProperty("jdk.pollerMode", "the JDK's default") + ", maxConnections=" + config.limits().maxConnections() + ", "
                 + (cpu instanceof Gil gil ? gil.toString() : "no gil");
         return ThreadServer.start(config, application, cpu, threadPerConnection(), "virtual-acceptor", details);
     }
@@ -92,22 +88,6 @@ public final class VirtualThreadEngine implements ServerEngine {
     /** A new virtual thread for every connection: nothing queues but ready threads waiting for a carrier. */
     static ExecutorService threadPerConnection() {
         return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("virtual-", 1).factory());
-    }
-
-    /**
-     * Chooses how the JDK waits for this JVM's virtual-thread sockets, unless the user did ({@code -Djdk.pollerMode}).
-     * The JDK reads the property once, when a virtual thread first blocks on a socket: in {@code ./lab serve} that
-     * is this server's first connection, after start. Mode 1: one platform thread waits in {@code epoll_wait} and
-     * unparks the readers. The JDK's default on Linux, mode 2, polls from virtual threads on the carriers, which
-     * register again with a master poller each time they find nothing; that cost 0.8 to 1.3 system calls more
-     * per request at a fixed 5,000 req/s, for no less CPU (see the README). In a JVM whose virtual threads
-     * already did socket I/O, the property comes too late and the JDK keeps the mode it started with.
-     */
-    static String choosePollerMode() {
-        String set = System.getProperty(POLLER_MODE);
-        if (set != null) return set;
-        System.setProperty(POLLER_MODE, PLATFORM_POLLER);
-        return PLATFORM_POLLER;
     }
 
     /** The default scheduler's parallelism: one carrier per core unless the user set it. */

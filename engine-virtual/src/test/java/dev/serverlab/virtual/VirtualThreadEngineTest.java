@@ -47,16 +47,11 @@ class VirtualThreadEngineTest extends ThreadShellSuite {
     }
 
     @Test
-    void choosesThePlatformPollerUnlessTheUserChoseOne() throws Exception {
-        assertThat(start(EngineConfig.ephemeral()).details()).contains("jdk.pollerMode=1");
-        assertThat(System.getProperty(VirtualThreadEngine.POLLER_MODE)).isEqualTo("1");
-
-        System.setProperty(VirtualThreadEngine.POLLER_MODE, "2");
-        try {
-            assertThat(VirtualThreadEngine.choosePollerMode()).isEqualTo("2");
-        } finally {
-            System.setProperty(VirtualThreadEngine.POLLER_MODE, "1");
-        }
+    void showsThePollerModeTheJvmWasGivenAndSetsNone() throws Exception {
+        String given = System.getProperty("jdk.pollerMode");
+        assertThat(start(EngineConfig.ephemeral()).details())
+                .contains("jdk.pollerMode=" + (given == null ? "the JDK's default" : given));
+        assertThat(System.getProperty("jdk.pollerMode")).as("a JVM-wide setting is the application's").isEqualTo(given);
     }
 
     @Test

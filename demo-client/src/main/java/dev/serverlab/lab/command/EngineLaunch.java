@@ -1,6 +1,7 @@
 package dev.serverlab.lab.command;
 
 import dev.serverlab.api.ServerEngine;
+import dev.serverlab.lab.experiment.Trial;
 import dev.serverlab.lab.launch.ServerProcess;
 
 import java.time.Duration;
@@ -35,7 +36,11 @@ final class EngineLaunch {
         if (selection.requestDeadline != null) add(args, "--request-deadline", selection.requestDeadline);
         if (selection.drainTimeout != null) add(args, "--drain-timeout", selection.drainTimeout);
         if (selection.accessLog) args.add("--access-log");
-        return ServerProcess.start(engine.name(), args, jvmArgs, Duration.ofSeconds(60));
+        // The lab's own engine-relevant JVM options first (as compare's servers get them), the user's after: a
+        // later -D or -XX of the same name wins.
+        List<String> jvm = new ArrayList<>(Trial.jvmArgs());
+        jvm.addAll(jvmArgs);
+        return ServerProcess.start(engine.name(), args, jvm, Duration.ofSeconds(60));
     }
 
     private static void add(List<String> args, String name, Object value) {

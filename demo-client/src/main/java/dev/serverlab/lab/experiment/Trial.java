@@ -43,12 +43,14 @@ public final class Trial {
 
     /**
      * The JVM options a server inherits from the lab: only those that change what an engine may do, such as
-     * {@code --enable-native-access} (Netty's epoll) and {@code -XX:ActiveProcessorCount} (the cores the ideal
-     * totals assume must be the cores the server's pools and carriers see), never memory, agents or debugging.
+     * {@code --enable-native-access} (Netty's epoll), {@code -XX:ActiveProcessorCount} (the cores the ideal
+     * totals assume must be the cores the server's pools and carriers see) and {@code -Djdk.pollerMode} (how
+     * the virtual engine's parked sockets are watched), never memory, agents or debugging.
      */
     public static List<String> jvmArgs() {
         return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--enable-native-access") || a.startsWith("-XX:ActiveProcessorCount=")).toList();
+                .filter(a -> a.startsWith("--enable-native-access") || a.startsWith("-XX:ActiveProcessorCount=")
+                        || a.startsWith("-Djdk.pollerMode=")).toList();
     }
 
     /** One fresh JVM for the variant: every workload in it, warm-up first; failures become rows. */
