@@ -26,6 +26,7 @@ import java.util.function.Supplier;
  *   accept ─► connectionHandler: maxConnections; a Watch keeps the connection's deadlines (one timer)
  *   Vert.x decodes the head ─► invalidRequestHandler (400 / 414 / 431) ─► answer, close
  *                            └► requestHandler ─► RequestChecks on the decoded head ─► 4xx, close
+ *                                 │  no body ─► Application.handle at once, as Vert.x's own examples answer
  *                                 │  Expect: 100-continue ─► writeContinue()
  *                                 ▼
  *                               body, counted against maxBodyBytes (413) ─► Application.handle
@@ -65,6 +66,9 @@ final class HttpVerticle extends VerticleBase {
     private final int port;
     private final Map<HttpConnection, Watch> watches = new HashMap<>();
     private HttpServer server;
+    // The Date changes once a second, X-Served-By with the thread: each kept as an AsciiString until it does.
+    private final Ascii date = new Ascii();
+    private final Ascii servedBy = new Ascii();
 
     HttpVerticle(ServerSetup setup, String host, int port) {
         this.setup = setup;
@@ -139,21 +143,25 @@ final class HttpVerticle extends VerticleBase {
             return;
         }
         watch.current = req;
-        Refusal refusal = RequestChecks.check(req, setup.limits);
+        List<Header> fields = fields(req);
+        Refusal refusal = RequestChecks.check(req, fields, setup.limits);
         if (refusal != null) {
             refuse(req, refusal);
             return;
         }
-        Buffer body = RequestChecks.hasBody(req) ? Buffer.buffer() : null;
-        if (body != null) {
-            if (req.version() == HttpVersion.HTTP_1_1 && req.headers().contains(HttpHeaders.EXPECT)) req.response().writeContinue();
-            watch.bodyRead();
-            req.handler(chunk -> {
-                watch.bodyRead();
-                if (body.length() + chunk.length() <= setup.limits.maxBodyBytes()) body.appendBuffer(chunk);
-                else refuse(req, new Refusal(413, "body too large"));
-            });
+        if (!RequestChecks.hasBody(req)) {
+            // As Vert.x's own examples answer: at once, with no body handlers (nor their objects) per request.
+            run(req, watch, fields, null);
+            return;
         }
+        Buffer body = Buffer.buffer();
+        if (req.version() == HttpVersion.HTTP_1_1 && req.headers().contains(HttpHeaders.EXPECT)) req.response().writeContinue();
+        watch.bodyRead();
+        req.handler(chunk -> {
+            watch.bodyRead();
+            if (body.length() + chunk.length() <= setup.limits.maxBodyBytes()) body.appendBuffer(chunk);
+            else refuse(req, new Refusal(413, "body too large"));
+        });
         // A malformed chunk: Vert.x's decoder fails in the middle of the body, runs this handler, then closes the
         // channel at once (VertxHandler.exceptionCaught), dropping what is written but not flushed. Our close
         // flushes first (VertxConnection.writeClose), so the 400 goes out.
@@ -163,11 +171,14 @@ final class HttpVerticle extends VerticleBase {
         });
         req.endHandler(v -> {
             watch.readingBody = false;
-            if (req.response().ended()) return;
-            Request request = request(req, body);
-            Job job = new Job(req, watch, request, new Exchange(request, watch.acceptedMicros));
-            advance(job, attempt(job, () -> setup.application.handle(request)));
+            if (!req.response().ended()) run(req, watch, fields, body);
         });
+    }
+
+    private void run(HttpServerRequest req, Watch watch, List<Header> fields, Buffer body) {
+        Request request = request(req, fields, body);
+        Job job = new Job(req, watch, request, new Exchange(request, watch.acceptedMicros));
+        advance(job, attempt(job, () -> setup.application.handle(request)));
     }
 
     private void advance(Job job, Reply reply) {
@@ -257,7 +268,7 @@ final class HttpVerticle extends VerticleBase {
         out.setStatusCode(response.status());
         if (!reason.equals(out.getStatusMessage())) out.setStatusMessage(reason);   // Netty's own phrase costs nothing
         // add, not putHeader (which first removes a header of the same name): the map is empty.
-        MultiMap headers = out.headers().add(SERVER_NAME, SERVER).add(DATE, HttpDate.now());
+        MultiMap headers = out.headers().add(SERVER_NAME, SERVER).add(DATE, date.of(HttpDate.now()));
         String type = response.contentType();
         if (type != null) headers.add(CONTENT_TYPE, type.equals(Response.TEXT) ? TEXT : type);
         headers.add(CONTENT_LENGTH, Integer.toString(response.body().length))
@@ -265,7 +276,7 @@ final class HttpVerticle extends VerticleBase {
                 .add(ACCEPTED, Long.toString(timing.acceptedMicros()))
                 .add(STARTED, Long.toString(timing.startedMicros()))
                 .add(FINISHED, Long.toString(timing.finishedMicros()))
-                .add(SERVED_BY, timing.servedBy());
+                .add(SERVED_BY, servedBy.of(timing.servedBy()));
         for (Header h : response.headers()) headers.add(h.name(), h.value());
         watch.answered();
         Future<Void> sent = out.end(head || response.body().length == 0 ? Buffer.buffer() : Buffer.buffer(response.body()));
@@ -284,14 +295,33 @@ final class HttpVerticle extends VerticleBase {
         vertx.setTimer(LINGER_MILLIS, id -> connection.close());
     }
 
-    /** Vert.x's request as the application's; Vert.x splits an absolute-form target as the shared codec does. */
-    private static Request request(HttpServerRequest req, Buffer body) {
+    /** The header fields as received, read once for the checks and the application. */
+    private static List<Header> fields(HttpServerRequest req) {
         List<Header> fields = new ArrayList<>();   // not headers().size(): Vert.x counts a set of the names
         for (Map.Entry<String, String> e : req.headers()) fields.add(new Header(e.getKey(), e.getValue()));
+        return fields;
+    }
+
+    /** Vert.x's request as the application's; Vert.x splits an absolute-form target as the shared codec does. */
+    private static Request request(HttpServerRequest req, List<Header> fields, Buffer body) {
         String query = req.query();
         return new Request(req.method().name(), req.uri(), req.path(), query == null ? "" : query,
                 req.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1", new Headers(fields),
                 body == null || body.length() == 0 ? Request.NO_BODY : body.getBytes());
+    }
+
+    /** A header value as Netty's AsciiString (copied as bytes), made again only when the value changes. */
+    private static final class Ascii {
+        private String text;
+        private CharSequence value;
+
+        CharSequence of(String s) {
+            if (s != text) {   // HttpDate and Timing hand out the same String until it changes
+                text = s;
+                value = HttpHeaders.createOptimized(s);
+            }
+            return value;
+        }
     }
 
     /** One request's work in progress. */

@@ -1,6 +1,7 @@
 package dev.serverlab.vertx;
 
 import dev.serverlab.api.Limits;
+import dev.serverlab.api.app.Header;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -33,7 +34,7 @@ final class RequestChecks {
     }
 
     /** The refusal for a decoded request's head, or null when it may be served. */
-    static Refusal check(HttpServerRequest req, Limits limits) {
+    static Refusal check(HttpServerRequest req, List<Header> fields, Limits limits) {
         HttpVersion version = req.version();   // 1.0 or 1.1: HttpVerticle closes a connection with any other
         String target = req.uri();
         int line = req.method().name().length() + target.length() + "  HTTP/1.1".length();
@@ -41,16 +42,14 @@ final class RequestChecks {
         if (!validTarget(target)) return new Refusal(400, "malformed request target");
         MultiMap headers = req.headers();
         long bytes = 0;
-        int count = 0;
         int hosts = 0;
-        for (Map.Entry<String, String> h : headers) {
-            String name = h.getKey();
+        for (Header h : fields) {
+            String name = h.name();
             if (name.isEmpty()) return new Refusal(400, "empty header name");
-            bytes += name.length() + h.getValue().length() + ": \r\n".length();
-            count++;
+            bytes += name.length() + h.value().length() + ": \r\n".length();
             if (name.equalsIgnoreCase("Host")) hosts++;
         }
-        if (count > limits.maxHeaderCount()) return new Refusal(431, "too many header fields");
+        if (fields.size() > limits.maxHeaderCount()) return new Refusal(431, "too many header fields");
         if (bytes > limits.maxHeaderBytes()) return new Refusal(431, "header section too large");
         if (hosts > 1) return new Refusal(400, "more than one Host header");
         if (hosts == 0 && version == HttpVersion.HTTP_1_1) return new Refusal(400, "missing Host header");

@@ -63,6 +63,7 @@ public final class VertxEngine implements ServerEngine {
         int offload = config.count("offload", 0);
         InetSocketAddress address = Listener.address(config);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true)
+                .setDisableTCCL(true)   // one class loader: no context class loader to set around every task
                 // An inline CPU step is timed and reported once (ServerSetup). Vert.x's checker would warn at
                 // every check while a loop stays blocked, so it speaks only past the request deadline.
                 .setMaxEventLoopExecuteTime(config.limits().requestDeadline().toMillis())
