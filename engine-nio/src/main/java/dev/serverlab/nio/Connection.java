@@ -76,6 +76,8 @@ final class Connection implements Ready {
     private State state = State.READING;
     /** The request the application is working on, or null. Late results for another exchange are dropped. */
     private Exchange exchange;
+    /** The one exchange of this connection, {@link Exchange#reuse reused} for each request: none allocated per request. */
+    private Exchange reusable;
     /** Close once the queued output is written: the response said {@code Connection: close}, or a refusal. */
     private boolean closing;
     /** The client half-closed: nothing more will arrive. */
@@ -279,14 +281,18 @@ final class Connection implements Ready {
         state = State.DISPATCHED;
         headersSince = 0;
         deadlineAt = 0;
-        Exchange started = new Exchange(request, acceptedMicros);
-        exchange = started;
-        dispatch.advance(this, started, () -> service.application().handle(request));
+        if (reusable == null) reusable = new Exchange(request, acceptedMicros);
+        else reusable.reuse(request);
+        exchange = reusable;
+        dispatch.start(this, reusable);
     }
 
-    /** A timer or the pool hands a request back; it is dropped if this connection closed or timed out meanwhile. */
-    void resume(Exchange resumed, Supplier<Reply> step) {
-        if (exchange != resumed) return;
+    /**
+     * A timer or the pool hands request number {@code sequence} back; it is dropped if this connection closed
+     * or timed out meanwhile.
+     */
+    void resume(Exchange resumed, long sequence, Supplier<Reply> step) {
+        if (exchange != resumed || resumed.sequence() != sequence) return;
         guarded(() -> {
             dispatch.advance(this, resumed, step);
             serve(unparsed);
@@ -296,10 +302,10 @@ final class Connection implements Ready {
     /** Dispatched work has its answer: queue it, and read on unless it closes the connection. */
     void respond(Exchange done, Response response) {
         Request request = done.request();
-        Timing timing = done.finish();
+        done.markFinished();
         boolean keepAlive = request.keepAlive() && !loop.draining();
-        out.append(response, timing, keepAlive, request.method().equals("HEAD"));
-        service.accessLog().served(request, response.status(), timing);
+        out.append(response, done, keepAlive, request.method().equals("HEAD"));
+        service.accessLog().served(request, response.status(), done);
         exchange = null;
         closing |= !keepAlive;
         state = State.WRITING;

@@ -33,48 +33,67 @@ final class Dispatch {
         this.service = service;
     }
 
+    /** Runs the application on the exchange's request, and what follows, until it waits or answers; on the loop. */
+    void start(Connection c, Exchange exchange) {
+        try {
+            run(c, exchange, service.application().handle(exchange.request()));
+        } catch (RuntimeException | Error e) {
+            failed(c, exchange, e);
+        }
+    }
+
     /** Runs {@code step} and what follows it until one has to wait or the response is ready; on the loop. */
     void advance(Connection c, Exchange exchange, Supplier<Reply> step) {
         try {
-            Reply reply = step.get();
-            while (true) {
-                switch (reply) {
-                    case Reply.Done done -> {
-                        c.respond(exchange, done.response());
+            run(c, exchange, step.get());
+        } catch (RuntimeException | Error e) {
+            failed(c, exchange, e);
+        }
+    }
+
+    private void run(Connection c, Exchange exchange, Reply reply) {
+        while (true) {
+            switch (reply) {
+                case Reply.Done done -> {
+                    c.respond(exchange, done.response());
+                    return;
+                }
+                case Reply.Sleep sleep -> {
+                    exchange.markStarted();
+                    // A wait that would end past the deadline is refused now, as on the thread engines,
+                    // rather than left to the periodic sweep.
+                    if (Steps.exceedsDeadline(sleep, exchange, service.limits())) {
+                        c.respond(exchange, Steps.DEADLINE_EXCEEDED);
                         return;
                     }
-                    case Reply.Sleep sleep -> {
-                        exchange.markStarted();
-                        // A wait that would end past the deadline is refused now, as on the thread engines,
-                        // rather than left to the periodic sweep.
-                        if (Steps.exceedsDeadline(sleep, exchange, service.limits())) {
-                            c.respond(exchange, Steps.DEADLINE_EXCEEDED);
-                            return;
-                        }
-                        c.startDeadline();
-                        Duration wait = sleep.duration().compareTo(LONGEST_SLEEP) > 0 ? LONGEST_SLEEP : sleep.duration();
-                        loop.schedule(System.nanoTime() + wait.toNanos(), () -> c.resume(exchange, sleep.then()));
-                        return;
-                    }
-                    case Reply.Compute compute when service.offload() != null -> {
-                        c.startDeadline();
-                        offload(c, exchange, compute.work());
-                        return;
-                    }
-                    case Reply.Compute compute -> {
-                        exchange.markStarted();
-                        reply = compute.work().run(Safepoint.NONE);
-                    }
+                    c.startDeadline();
+                    Duration wait = sleep.duration().compareTo(LONGEST_SLEEP) > 0 ? LONGEST_SLEEP : sleep.duration();
+                    long sequence = exchange.sequence();
+                    loop.schedule(System.nanoTime() + wait.toNanos(), () -> c.resume(exchange, sequence, sleep.then()));
+                    return;
+                }
+                case Reply.Compute compute when service.offload() != null -> {
+                    c.startDeadline();
+                    offload(c, exchange, compute.work());
+                    return;
+                }
+                case Reply.Compute compute -> {
+                    exchange.markStarted();
+                    reply = compute.work().run(Safepoint.NONE);
                 }
             }
-        } catch (RuntimeException | Error e) {
-            if (e instanceof VirtualMachineError vme) throw vme;
-            c.respond(exchange, ApplicationErrors.handle(exchange.request(), e));
         }
+    }
+
+    /** The application threw: it answers 500 (an error of the JVM itself is not the application's). */
+    private static void failed(Connection c, Exchange exchange, Throwable e) {
+        if (e instanceof VirtualMachineError vme) throw vme;
+        c.respond(exchange, ApplicationErrors.handle(exchange.request(), e));
     }
 
     /** The cure: CPU work runs on a pool thread; its result comes back to the loop as a task. */
     private void offload(Connection c, Exchange exchange, Reply.CpuWork work) {
+        long sequence = exchange.sequence();
         service.offload().execute(() -> {
             exchange.markStarted(); // on the pool thread: it starts the work, and the timeline names it
             Reply next;
@@ -85,7 +104,7 @@ final class Dispatch {
                 next = Reply.of(ApplicationErrors.handle(exchange.request(), e));
             }
             Reply result = next;
-            loop.execute(() -> c.resume(exchange, () -> result));
+            loop.execute(() -> c.resume(exchange, sequence, () -> result));
         });
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * One selector loop, the experiment's asyncio: a single thread that never blocks anywhere but in
@@ -69,6 +70,9 @@ final class EventLoop implements Runnable {
     /** {@link #now()}: the clock, read once per batch of ready keys (and once for the tasks and timers after it). */
     private long batchNanos;
     private boolean batchTimed;
+    /** Made once: a lambda that captures the loop, written where it is used, would be a new object per turn of the loop. */
+    private final Consumer<SelectionKey> dispatcher = this::dispatch;
+    private final Consumer<RuntimeException> timerFailed = e -> log.warn("{}: a timer failed: {}", name(), e.toString());
 
     EventLoop(String name, Service service) throws IOException {
         this.name = name;
@@ -164,12 +168,12 @@ final class EventLoop implements Runnable {
         long delay = timers.nanosToNext(System.nanoTime());
         batchTimed = false;
         if (!tasks.isEmpty() || delay == 0) {
-            selector.selectNow(this::dispatch);
+            selector.selectNow(dispatcher);
         } else if (delay < 0) {
-            selector.select(this::dispatch);
+            selector.select(dispatcher);
         } else {
             // Round up: waking a little late is fine; waking early would spin until the timer is due.
-            selector.select(this::dispatch, (delay + 999_999) / 1_000_000);
+            selector.select(dispatcher, (delay + 999_999) / 1_000_000);
         }
         batchTimed = false;
         wakeupPending.set(false);
@@ -191,7 +195,7 @@ final class EventLoop implements Runnable {
     }
 
     private void runTimers() {
-        timers.runDue(System.nanoTime(), e -> log.warn("{}: a timer failed: {}", name, e.toString()));
+        timers.runDue(System.nanoTime(), timerFailed);
     }
 
     // ---- what connections ask of their loop ---------------------------------------------------------

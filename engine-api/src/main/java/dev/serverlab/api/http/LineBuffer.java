@@ -8,7 +8,7 @@ import java.util.Arrays;
  * One line of a request, read incrementally up to its LF: the request line, a field line, or a chunk-size
  * line. Lines end in CRLF; a bare LF is accepted as RFC 9112 §2.2 allows, a bare CR is not.
  *
- * <p>Each byte is looked at once as it arrives: besides storing it, the reader notes what a field line
+ * <p>Bytes are copied in bulk, then each is looked at once in the array: the reader notes what a field line
  * needs to know (where the first colon is, whether the name before it is a token, whether the value after
  * it holds a control character), so the parser does not scan the line again to find out.
  */
@@ -28,30 +28,41 @@ final class LineBuffer {
 
     /**
      * Reads bytes up to LF, without the line end. Returns false when the line is not complete yet. A line
-     * longer than {@code max} is refused with {@code status}.
+     * longer than {@code max} is refused with {@code status}. Bytes after the LF stay in {@code in}.
      */
     boolean read(ByteBuffer in, int max, int status, String reason) {
         if (done) start();
         while (in.hasRemaining()) {
-            byte b = in.get();
-            if (b == '\n') {
-                if (length > 0 && bytes[length - 1] == '\r') length--;
-                if (bareCr || (length > 0 && bytes[length - 1] == '\r')) throw new HttpException(400, "bare CR in a line");
-                done = true;
-                return true;
-            }
-            if (length > 0 && bytes[length - 1] == '\r') bareCr = true;
-            // The CR of a CRLF does not count against the limit: a line of exactly max bytes is allowed.
-            if (length >= max && !(b == '\r' && length == max)) throw new HttpException(status, reason);
             if (length == bytes.length) bytes = Arrays.copyOf(bytes, Math.min(bytes.length * 2, Math.max(max, 16) + 2));
-            if (colon < 0) {
-                if (b == ':') colon = length;
-                else if (!isTokenChar(b)) nameIsToken = false;
-            } else {
-                int u = b & 0xFF; // bytes above 127 are obs-text, which a field value may carry; a CR is judged at the LF
-                if ((u < ' ' && u != '\t' && u != '\r') || u == 127) controlInValue = true;
+            // Copy in bulk what may still belong to this line (the longest line is max bytes and CRLF; past
+            // max only CR and LF are allowed, so length stays <= max + 1), then look at each byte in the array;
+            // what follows the LF is given back to the buffer.
+            int from = in.position();
+            int n = Math.min(in.remaining(), Math.min(bytes.length - length, max + 2 - length));
+            in.get(bytes, length, n);
+            int end = length + n;
+            for (int i = length; i < end; i++) {
+                byte b = bytes[i];
+                if (b == '\n') {
+                    in.position(from + (i - length) + 1);
+                    length = i;
+                    if (length > 0 && bytes[length - 1] == '\r') length--;
+                    if (bareCr || (length > 0 && bytes[length - 1] == '\r')) throw new HttpException(400, "bare CR in a line");
+                    done = true;
+                    return true;
+                }
+                if (i > 0 && bytes[i - 1] == '\r') bareCr = true;
+                // The CR of a CRLF does not count against the limit: a line of exactly max bytes is allowed.
+                if (i >= max && !(b == '\r' && i == max)) throw new HttpException(status, reason);
+                if (colon < 0) {
+                    if (b == ':') colon = i;
+                    else if (!isTokenChar(b)) nameIsToken = false;
+                } else {
+                    int u = b & 0xFF; // bytes above 127 are obs-text, which a field value may carry; a CR is judged at the LF
+                    if ((u < ' ' && u != '\t' && u != '\r') || u == 127) controlInValue = true;
+                }
             }
-            bytes[length++] = b;
+            length = end;
         }
         return false;
     }
@@ -114,12 +125,16 @@ final class LineBuffer {
         controlInValue = false;
     }
 
-    /** RFC 9110 tchar. */
+    /** RFC 9110 tchar, by table: the parser asks for every byte of every field name. */
     static boolean isTokenChar(byte b) {
-        if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9') return true;
-        return switch (b) {
-            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
-            default -> false;
-        };
+        return TCHAR[b & 0xFF];
+    }
+
+    private static final boolean[] TCHAR = new boolean[256];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            TCHAR[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        }
     }
 }

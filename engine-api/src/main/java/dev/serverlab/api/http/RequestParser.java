@@ -30,7 +30,8 @@ import java.util.List;
  *
  * <p>On a keep-alive connection clients repeat themselves: the same target, the same {@code Host}. A
  * target or field that spells exactly what the previous request sent is shared with it instead of copied
- * (both are immutable), so a repeated request allocates little more than its {@link Request}.
+ * (both are immutable); a request that repeats the previous one in every part (a keep-alive client asking
+ * again, as load generators do) is the previous {@link Request} itself, so parsing it allocates nothing.
  */
 public final class RequestParser {
 
@@ -60,6 +61,7 @@ public final class RequestParser {
     private String previousTarget;
     private List<Header> previousFields = new ArrayList<>(16);
     private Headers previousHeaders;
+    private Request previousRequest;
 
     public RequestParser(Limits limits) {
         this.limits = limits;
@@ -270,6 +272,13 @@ public final class RequestParser {
 
     private Request complete() {
         byte[] content = body.take();
+        Headers fields = fields();
+        Request previous = previousRequest;
+        if (previous != null && content.length == 0 && previous.body().length == 0 && previous.method() == method
+                && previous.target() == target && previous.version() == version && previous.headers() == fields) {
+            reset();
+            return previous; // a value equal to the previous request in every part: the same immutable record serves
+        }
         int q = target.indexOf('?');
         String path;
         String query;
@@ -286,20 +295,21 @@ public final class RequestParser {
             path = rq < 0 ? rest : rest.substring(0, rq);
             query = rq < 0 ? "" : rest.substring(rq + 1);
         }
-        Request request = new Request(method, target, path, query, version, fields(), content);
+        Request request = new Request(method, target, path, query, version, fields, content);
+        previousRequest = request;
         reset();
         return request;
     }
 
     /** The fields as a {@link Headers}: the previous request's, when every field repeated it. */
     private Headers fields() {
+        previousTarget = target;
         boolean same = previousHeaders != null && headers.size() == previousFields.size();
         for (int i = 0; same && i < headers.size(); i++) same = headers.get(i) == previousFields.get(i);
         if (!same) previousHeaders = new Headers(headers);
         List<Header> swap = previousFields;
         previousFields = headers;
         headers = swap;
-        previousTarget = target;
         return previousHeaders;
     }
 

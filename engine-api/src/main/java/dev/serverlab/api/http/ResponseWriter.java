@@ -96,8 +96,11 @@ public final class ResponseWriter {
         return encode(refusal(e), timing, false, false);
     }
 
-    /** Appends {@code response} behind what is queued; see {@link #encode} for the flags. */
-    public void append(Response response, Timing timing, boolean keepAlive, boolean head) {
+    /**
+     * Appends {@code response} behind what is queued; see {@link #encode} for the flags. {@code timing} is read
+     * here and not kept: an engine may pass its own mutable record of the request.
+     */
+    public void append(Response response, Timed timing, boolean keepAlive, boolean head) {
         ensure(length(response, timing, keepAlive, head));
         int status = response.status();
         byte[] line = STATUS_LINES[status];
@@ -118,9 +121,18 @@ public final class ResponseWriter {
             put(ACCEPTED);
             number(timing.acceptedMicros());
             put(STARTED);
-            number(timing.startedMicros());
+            int started = size;
+            long startedMicros = timing.startedMicros();
+            number(startedMicros);
             put(FINISHED);
-            number(timing.finishedMicros());
+            if (timing.finishedMicros() == startedMicros) {
+                // Answered at once: the same moment, already spelled.
+                int n = size - FINISHED.length - started;
+                System.arraycopy(bytes, started, bytes, size, n);
+                size += n;
+            } else {
+                number(timing.finishedMicros());
+            }
             put(SERVED_BY);
             text(timing.servedBy());
         }
@@ -197,7 +209,7 @@ public final class ResponseWriter {
     }
 
     /** The exact size of the encoded response, so the buffer grows once at most. */
-    private static int length(Response response, Timing timing, boolean keepAlive, boolean head) {
+    private static int length(Response response, Timed timing, boolean keepAlive, boolean head) {
         int status = response.status();
         byte[] line = STATUS_LINES[status];
         long n = (line != null ? line.length : statusLine(status).length) + HttpDate.LENGTH;
@@ -264,12 +276,22 @@ public final class ResponseWriter {
         size = end;
     }
 
-    /** How many digits {@code v} has; by comparison with powers of ten, cheaper than dividing. */
+    /**
+     * How many digits {@code v} has: its bit length says it within one (log10(2) is about 1233 / 4096), and
+     * one comparison settles it.
+     */
     private static int digits(long v) {
         if (v < 0) return Long.toString(v).length();
-        int n = 1;
-        for (long power = 10; n < 19 && v >= power; power *= 10) n++;
-        return n;
+        int guess = ((64 - Long.numberOfLeadingZeros(v)) * 1233) >>> 12;
+        return guess < POWERS_OF_TEN.length && v >= POWERS_OF_TEN[guess] ? guess + 1 : Math.max(guess, 1);
+    }
+
+    /** 10^0 to 10^18, all that a long holds. */
+    private static final long[] POWERS_OF_TEN = new long[19];
+
+    static {
+        POWERS_OF_TEN[0] = 1;
+        for (int i = 1; i < POWERS_OF_TEN.length; i++) POWERS_OF_TEN[i] = POWERS_OF_TEN[i - 1] * 10;
     }
 
     private static byte[] statusLine(int status) {

@@ -9,7 +9,7 @@ package dev.serverlab.api.http;
  * @param finishedMicros when the work was done and the response ready
  * @param servedBy       {@code pid/thread} of the worker that did the work
  */
-public record Timing(long acceptedMicros, long startedMicros, long finishedMicros, String servedBy) {
+public record Timing(long acceptedMicros, long startedMicros, long finishedMicros, String servedBy) implements Timed {
 
     public static final String ACCEPTED = "X-Accepted-At";
     public static final String STARTED = "X-Started-At";

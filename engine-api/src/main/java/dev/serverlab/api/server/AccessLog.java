@@ -1,6 +1,7 @@
 package dev.serverlab.api.server;
 
 import dev.serverlab.api.app.Request;
+import dev.serverlab.api.http.Timed;
 import dev.serverlab.api.http.Timing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +30,7 @@ public final class AccessLog {
         if (enabled) log.info("accepted {} on {}", remote, Timing.currentWorker());
     }
 
-    public void served(Request request, int status, Timing timing) {
+    public void served(Request request, int status, Timed timing) {
         if (enabled) {
             log.info("{} {} -> {} in {} ms (waited {} ms) by {}", request.method(), request.target(), status,
                     String.format("%.1f", (timing.finishedMicros() - timing.startedMicros()) / 1000.0),

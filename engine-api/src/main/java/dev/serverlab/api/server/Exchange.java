@@ -1,25 +1,30 @@
 package dev.serverlab.api.server;
 
 import dev.serverlab.api.app.Request;
+import dev.serverlab.api.http.Timed;
 import dev.serverlab.api.http.Timing;
 
 import java.time.Duration;
 
 /**
  * One request's life on the server: when its connection was accepted, when work on it started, and
- * which worker did the work. Every engine keeps one per request and sends it back as {@link Timing}.
+ * which worker did the work. Every engine keeps one per request (an event loop one per connection, see
+ * {@link #reuse}) and sends it back in the timing headers.
  *
  * <p>"Started" is the moment the server first runs the request's work: the CPU step, the start of the
  * wait, or the answer itself. Time spent queued before that (in a backlog, a pool queue, or behind other
  * work on an event loop) is waiting, not service: that is the split the lab's timelines draw. The
  * request deadline ({@link dev.serverlab.api.Limits#requestDeadline()}) counts from the same moment.
  */
-public final class Exchange {
+public final class Exchange implements Timed {
 
-    private final Request request;
+    private Request request;
     private final long acceptedMicros;
+    /** Which request of the connection this is: tells a late result for an earlier one from the current one. */
+    private long sequence;
     private long startedMicros;
     private long startedNanos;
+    private long finishedMicros;
     private String servedBy;
 
     public Exchange(Request request, long acceptedMicros) {
@@ -27,8 +32,26 @@ public final class Exchange {
         this.acceptedMicros = acceptedMicros;
     }
 
+    /**
+     * Starts the connection's next request on this exchange, as if it were a new one: an event loop keeps
+     * one per connection instead of allocating one per request. Only once the previous request was answered.
+     */
+    public void reuse(Request next) {
+        request = next;
+        sequence++;
+        startedMicros = 0;
+        startedNanos = 0;
+        finishedMicros = 0;
+        servedBy = null;
+    }
+
     public Request request() {
         return request;
+    }
+
+    /** Changes with every {@link #reuse}: work that outlived its request compares it before answering. */
+    public long sequence() {
+        return sequence;
     }
 
     /** Call on the thread that is about to do this request's work; the first call fixes the start time. */
@@ -52,14 +75,40 @@ public final class Exchange {
     /**
      * Call when the response is ready, on the thread that made it. A request answered at once, without a
      * step that called {@link #markStarted()}, started and finished at this moment: one reading of the
-     * clock serves both.
+     * clock serves both. After it, this exchange is the response's {@link Timed}.
      */
-    public Timing finish() {
+    public void markFinished() {
         long now = Timing.nowMicros();
         if (startedMicros == 0) {
             startedMicros = now;
             servedBy = Timing.currentWorker();
         }
-        return new Timing(acceptedMicros, startedMicros, now, servedBy);
+        finishedMicros = now;
+    }
+
+    /** {@link #markFinished()}, and the timing as a value of its own. */
+    public Timing finish() {
+        markFinished();
+        return new Timing(acceptedMicros, startedMicros, finishedMicros, servedBy);
+    }
+
+    @Override
+    public long acceptedMicros() {
+        return acceptedMicros;
+    }
+
+    @Override
+    public long startedMicros() {
+        return startedMicros;
+    }
+
+    @Override
+    public long finishedMicros() {
+        return finishedMicros;
+    }
+
+    @Override
+    public String servedBy() {
+        return servedBy;
     }
 }

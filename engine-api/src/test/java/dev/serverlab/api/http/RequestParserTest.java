@@ -165,12 +165,19 @@ class RequestParserTest {
         Request two = parser.parse(ByteBuffer.wrap(first.getBytes(StandardCharsets.ISO_8859_1)));
         assertThat(two.target()).isSameAs(one.target());
         assertThat(two.headers()).isSameAs(one.headers());
+        assertThat(two).as("equal in every part: the same immutable request").isSameAs(one);
         Request three = parser.parse(ByteBuffer.wrap("GET /b HTTP/1.1\r\nHost: h\r\nX-N: 2\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
         assertThat(three.target()).isEqualTo("/b");
         assertThat(three.headers().get("X-N")).isEqualTo("2");
         assertThat(three.headers().fields().get(0)).isSameAs(one.headers().fields().get(0));
         Request four = parser.parse(ByteBuffer.wrap("GET /b HTTP/1.1\r\nhost: h\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
         assertThat(four.headers().fields()).extracting(f -> f.name()).containsExactly("host");
+        assertThat(four).isNotSameAs(three);
+        String post = "POST /b HTTP/1.1\r\nhost: h\r\nContent-Length: 1\r\n\r\nx";
+        Request five = parser.parse(ByteBuffer.wrap(post.getBytes(StandardCharsets.ISO_8859_1)));
+        Request six = parser.parse(ByteBuffer.wrap(post.getBytes(StandardCharsets.ISO_8859_1)));
+        assertThat(six).as("a request with a body is never the previous one").isNotSameAs(five);
+        assertThat(six.body()).isEqualTo(five.body()).isNotSameAs(five.body());
     }
 
     private static void assertStatus(Limits limits, String text, int status) {
