@@ -142,7 +142,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        updateReading(ctx);    // a client that does not read its answers stops us reading its requests
+        // A client that does not read its answers stops us serving its pipelined requests and reading more of
+        // them. Served again from a task: this event can fire inside a flush of serveWaiting's own loop.
+        if (ctx.channel().isWritable() && !waiting.isEmpty()) ctx.executor().execute(() -> serveWaiting(ctx));
+        else updateReading(ctx);
     }
 
     @Override
@@ -156,17 +159,20 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
         ctx.close();    // resets and broken pipes are the client's business
     }
 
-    /** Serves waiting requests in order until one has to wait, or none is left. */
+    /**
+     * Serves waiting requests in order until one has to wait, the client stops taking answers (the rest of a
+     * read's requests then wait here, decoded, not as answers), or none is left.
+     */
     private void serveWaiting(ChannelHandlerContext ctx) {
         Object next;
-        while (inFlight == null && !closing && (next = waiting.poll()) != null) {
+        while (inFlight == null && !closing && ctx.channel().isWritable() && (next = waiting.poll()) != null) {
             if (next instanceof HttpException problem) refuse(ctx, problem);
             else if (next instanceof Request request) {
                 Exchange exchange = new Exchange(request, acceptedMicros);
                 advance(ctx, exchange, step(exchange, () -> server.application.handle(request)));
             }
         }
-        if (inFlight == null && !closing && inputShut) closeAfter(ctx, Unpooled.EMPTY_BUFFER);    // nothing more will arrive to answer
+        if (inFlight == null && !closing && inputShut && waiting.isEmpty()) closeAfter(ctx, Unpooled.EMPTY_BUFFER);    // nothing more will arrive to answer
         else updateReading(ctx);
     }
 
