@@ -143,7 +143,7 @@ report() {
   echo "| JDK | $JAVA_VERSION |"
   echo "| servers | nginx ran 1 worker; $(servers) |"
   echo "| tools | wrk $WRK_VERSION (-t$THREADS, keep-alive), nginx $NGINX_VERSION (1 worker, access_log off, \`return 200\`) |"
-  echo "| command | \`bench/run.sh\` (BENCH_ROUNDS=$ROUNDS BENCH_DURATION=$DURATION BENCH_CONNECTIONS=\"$CONNECTIONS\" BENCH_ENGINES=\"$ENGINES\") |"
+  echo "| command | \`bench/run.sh\` (BENCH_ROUNDS=$ROUNDS BENCH_DURATION=$DURATION BENCH_CONNECTIONS=\"$CONNECTIONS\" BENCH_ENGINES=\"$ENGINES\"${JMH_NOW:+ BENCH_JMH=1}) |"
   echo "| load average | $LOAD_BEFORE before, $LOAD_AFTER after (other work on the machine shares its cores) |"
   echo "| duration | $(( (T1 - T0) / 60 )) min $(( (T1 - T0) % 60 )) s |"
   echo
