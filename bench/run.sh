@@ -122,7 +122,7 @@ jmh_what() {
     typical) echo "parse alone: curl's GET, 3 fields" ;;
     twentyHeaders) echo "parse alone: a browser's GET, 20 fields" ;;
     helloExchange) echo "parse + encode of GET / into the connection's reused buffer (nio)" ;;
-    helloExchangeEncoded) echo "parse + encode of GET / into one exact array (thread engines)" ;;
+    helloExchangeEncoded) echo "parse + encode of GET / into one new exact array (ResponseWriter.encode, now only for refusals)" ;;
   esac
 }
 # Why the default base: issue 14 measured the parser's 416 B/op there, before e64073c made the response path lean.

@@ -118,7 +118,11 @@ public class RequestParserBenchmark {
         return pending;
     }
 
-    /** The same through {@link ResponseWriter#encode}, which the thread engines call: one exact array per response. */
+    /**
+     * The same through {@link ResponseWriter#encode}: one exact array per response. No engine answers a request
+     * this way any more (the thread engines append to their connection's reused writer, as {@link #helloExchange}
+     * does, with an {@link Exchange} per request); a refusal still is ({@link ResponseWriter#error}).
+     */
     @Benchmark
     public ByteBuffer helloExchangeEncoded() {
         hello.rewind();
