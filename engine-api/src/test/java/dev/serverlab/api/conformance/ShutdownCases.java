@@ -64,14 +64,19 @@ public abstract class ShutdownCases extends ClientFaultCases {
         }).as("no longer listening").isInstanceOf(ConnectException.class);
     }
 
+    /** Connections in {@link #closeAnswersEveryRequestItHadReceived}'s burst. */
+    protected int shutdownBurst() {
+        return 6;
+    }
+
     /**
-     * A burst of connections, some with a request in flight when close() begins: each of those is answered.
-     * (A connection still in the kernel's backlog was never accepted, and may be reset.)
+     * A burst of connections on a fresh server, some with a request in flight when close() begins: each of
+     * those is answered. (A connection still in the kernel's backlog was never accepted, and may be reset.)
      */
     @Test
     void closeAnswersEveryRequestItHadReceived() throws Exception {
         RunningServer own = startOwn(config().limits(), Application.experiment());
-        int burst = 6;
+        int burst = shutdownBurst();
         long[] quickAnsweredAt = new long[burst];
         Object[] outcomes = new Object[burst];
         CountDownLatch firstAnswer = new CountDownLatch(1);
