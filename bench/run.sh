@@ -11,8 +11,8 @@
 # so that whatever else the machine is doing falls on every server alike. Per round and server it records
 # requests/s (wrk -t1, keep-alive GET /), the server's CPU per answered request (user + system of its whole
 # process tree, from /proc/<pid>/stat around the measured window: the figure that holds on a shared
-# machine), and wrk's p99. Each ratio to nginx is taken within one round, then the median of the rounds is
-# reported with min-max. After the closed loop: the open loop at half nginx's maximum (./lab bench --rate,
+# machine), wrk's p99, and wrk's own CPU (near one core, the client sets the pace). Each ratio to nginx is
+# taken within one round, then the median of the rounds is reported with min-max. After the closed loop: the open loop at half nginx's maximum (./lab bench --rate,
 # p99 from the intended send time), system calls per request (strace -f -c, futex aside), and c10k.
 #
 # Settings (environment):
@@ -79,6 +79,8 @@ stats() { sort -g | awk '{a[NR] = $1} END { if (NR == 0) { print "nan nan nan"; 
 int() { awk -v v="$1" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else { s = sprintf("%.0f", v); r = "";
   while (length(s) > 3) { r = "," substr(s, length(s) - 2) r; s = substr(s, 1, length(s) - 3) }; print s r } }'; }
 num() { awk -v v="$1" -v d="${2:-2}" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf "%.*f", d, v }'; }
+# "97 %" from "median min max" ("n/a" for runs recorded before the column existed).
+pct() { local m; read -r m _ <<<"$1"; awk -v v="$m" 'BEGIN { if (v == "" || v == "nan") print "n/a"; else printf "%d %%", v }'; }
 us() { awk -v v="$1" 'BEGIN { if (v == "" || v == "nan") print "n/a"; else if (v < 1000) printf "%d us", v;
   else if (v < 1000000) printf "%.2f ms", v / 1000; else printf "%.2f s", v / 1000000 }'; }
 # wrk prints durations as 812.00us, 1.23ms or 2.01s: to microseconds.
@@ -172,19 +174,21 @@ report() {
   echo "Server CPU per request is the user + system time of the server's whole process tree (\`/proc/<pid>/stat\`, all"
   echo "threads and worker processes) over the measured window, divided by the requests wrk counted: on a shared"
   echo "machine it moves far less than requests/s. Client and server share the same cores: absolute rates are below"
-  echo "what a server reaches with its own cores, so compare the ratios."
+  echo "what a server reaches with its own cores, so compare the ratios. wrk's CPU is its user + system time over the"
+  echo "run, as a share of one core (median of the rounds): a single-threaded wrk near 100 % sets the pace itself, and"
+  echo "then requests/s measures the client as much as the server, while CPU per request is still the server's."
   for c in $CONNECTIONS; do
     echo
     echo "## Closed loop, $(int "$c") connections (wrk)"
     echo
-    echo "| server | requests/s | vs nginx | server CPU per request | vs nginx | p99 (wrk) | vs nginx | errors per run | warm-up |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| server | requests/s | vs nginx | server CPU per request | vs nginx | p99 (wrk) | vs nginx | errors per run | wrk's CPU | warm-up |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for s in nginx $ENGINES; do
-      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s$(starves "$s")" \
+      printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s$(starves "$s")" \
         "$(range "$(col "$c" "$s" 4)" int)" "$(range "$(rel "$c" "$s" 4)" num)" \
         "$(range "$(col "$c" "$s" 5)" num 1) us" "$(range "$(rel "$c" "$s" 5)" num)" \
         "$(us "$(med "$(col "$c" "$s" 6)")")" "$(num "$(med "$(rel "$c" "$s" 6)")")" \
-        "$(int "$(med "$(col "$c" "$s" 7)")")" "$(awk -v s="$s" '$1 == s {print $2 " s"}' "$RUN/warmup.tsv")"
+        "$(int "$(med "$(col "$c" "$s" 7)")")" "$(pct "$(col "$c" "$s" 8)")" "$(awk -v s="$s" '$1 == s {print $2 " s"}' "$RUN/warmup.tsv")"
     done
   done
   echo
@@ -407,18 +411,21 @@ warm() {  # server: wrk at c=100 in windows until two in a row agree (WARMUP_WIN
 }
 
 measure() {  # round connections server: one closed-loop run, recorded in rounds.tsv
-  local r=$1 c=$2 s=$3 before after out rps reqs p99 errs cpu
+  local r=$1 c=$2 s=$3 before after out rps reqs p99 errs cpu client
   before=$(ticks "${SERVER_PID[$s]}")
-  out=$(wrk_run "$c" "${URL[$s]}" "$DURATION")
+  # wrk's own CPU (bash's time: user + system of the child) says whether the client or the server set the pace.
+  { TIMEFORMAT='%U %S'; time wrk_run "$c" "${URL[$s]}" "$DURATION" >"$RUN/wrk.out"; } 2>"$RUN/wrk.time"
+  out=$(cat "$RUN/wrk.out")
   after=$(ticks "${SERVER_PID[$s]}")
+  client=$(awk -v d="$DURATION" '{ printf "%.0f", ($1 + $2) * 100 / d }' "$RUN/wrk.time")
   echo "$out" >>"$RUN/wrk.log"
   rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2; f = 1} END {if (!f) print "nan"}')
   reqs=$(echo "$out" | awk '/requests in/ {print $1; f = 1} END {if (!f) print 0}')
   p99=$(wrk_us "$(echo "$out" | awk '$1 == "99%" {print $2}')")
   errs=$(echo "$out" | awk '/Socket errors:/ {gsub(",", ""); e += $4 + $6 + $8 + $10} /Non-2xx/ {e += $NF} END {print e + 0}')
   cpu=$(awk -v d=$((after - before)) -v hz="$CLK_TCK" -v n="$reqs" 'BEGIN { if (n > 0) printf "%.2f", d * 1e6 / hz / n; else print "nan" }')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$c" "$s" "$rps" "$cpu" "$p99" "$errs" >>"$RUN/rounds.tsv"
-  say "round $r c=$c $s: $(int "$rps") req/s, $cpu us CPU per request, p99 $(us "$p99")"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$c" "$s" "$rps" "$cpu" "$p99" "$errs" "$client" >>"$RUN/rounds.tsv"
+  say "round $r c=$c $s: $(int "$rps") req/s, $cpu us CPU per request, p99 $(us "$p99"), wrk at $client % of a core"
 }
 
 # ./lab bench exits 1 when requests failed, with its JSON all the same: keep the JSON, whatever the exit code.
