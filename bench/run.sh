@@ -12,8 +12,9 @@
 # requests/s (wrk -t1, keep-alive GET /), the server's CPU per answered request (user + system of its whole
 # process tree, from /proc/<pid>/stat around the measured window: the figure that holds on a shared
 # machine), wrk's p99, and wrk's own CPU (near one core, the client sets the pace). Each ratio to nginx is
-# taken within one round, then the median of the rounds is reported with min-max. After the closed loop: the open loop at half nginx's maximum (./lab bench --rate,
-# p99 from the intended send time), system calls per request (strace -f -c, futex aside), and c10k.
+# taken within one round, then the median of the rounds is reported with min-max. After the closed loop:
+# the open loop at half nginx's maximum (./lab bench --rate, p99 from the intended send time), system calls
+# per request (strace -f -c, futex aside), and c10k.
 #
 # Settings (environment):
 #   BENCH_ENGINES       engines to measure (all that ./lab engines lists)
