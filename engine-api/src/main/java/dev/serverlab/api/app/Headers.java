@@ -1,7 +1,6 @@
 package dev.serverlab.api.app;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 /** The header fields of a request, in the order received. Lookup ignores case, as HTTP does. */
@@ -11,8 +10,9 @@ public final class Headers {
 
     private final List<Header> fields;
 
+    /** A copy of {@code fields}: one unmodifiable list, no wrapper around a second one. */
     public Headers(List<Header> fields) {
-        this.fields = Collections.unmodifiableList(new ArrayList<>(fields));
+        this.fields = List.copyOf(fields);
     }
 
     /** The first value of {@code name}, or null. */
