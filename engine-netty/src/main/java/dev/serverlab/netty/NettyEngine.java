@@ -87,6 +87,7 @@ public final class NettyEngine implements ServerEngine {
                 // A client may shut its output once its requests are sent (RFC 9112 §9.6): ours stays open for the answers.
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(pipeline);
+        transport.capUnsentAnswers(bootstrap);
         Channel listener;
         try {
             listener = bootstrap.bind(Listener.address(config)).sync().channel();
@@ -146,6 +147,20 @@ public final class NettyEngine implements ServerEngine {
 
         static Transport nio(String why) {
             return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, why);
+        }
+
+        /**
+         * Caps what the kernel queues of a connection's answers that its client has not taken, at about what the
+         * channel itself holds before it turns unwritable (Netty's high-water mark). Left alone, Linux grows a
+         * socket's send buffer up to tcp_wmem's maximum (4 MiB): a pipelining client that never reads would have
+         * some 12,000 requests answered into it before reading stops. Epoll caps the bytes not yet sent
+         * (TCP_NOTSENT_LOWAT) and keeps the buffer's autotuning for clients that read; the JDK's sockets can
+         * only fix the buffer's size.
+         */
+        void capUnsentAnswers(ServerBootstrap bootstrap) {
+            int bytes = WriteBufferWaterMark.DEFAULT.high();
+            if (channel == EpollServerSocketChannel.class) bootstrap.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) bytes);
+            else bootstrap.childOption(ChannelOption.SO_SNDBUF, bytes);
         }
     }
 
