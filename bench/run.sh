@@ -20,9 +20,6 @@
 #   BENCH_ENGINES       engines to measure (all that ./lab engines lists)
 #   BENCH_SERVER_ARGS_<engine>  options for that engine's ./lab serve: "--loops 1" for nio, netty and vertx
 #                       (one event loop each, as nginx's one worker), none for the others (their defaults)
-#   BENCH_JAVA_OPTS_<engine>    JVM options for that engine's ./lab serve (LAB_JAVA_OPTS): one carrier with
-#                       its poller for virtual ("-Djdk.virtualThreadScheduler.parallelism=1 -Djdk.pollerMode=2"),
-#                       none for the others
 #   BENCH_ROUNDS        interleaved rounds (3)             BENCH_DURATION   seconds per measured run (5)
 #   BENCH_CONNECTIONS   connection counts ("100 1000")     BENCH_THREADS    wrk threads (1)
 #   BENCH_WARMUP_MAX    seconds of warm-up at most per server (30); it stops earlier once two 2-second
@@ -64,11 +61,6 @@ WARMUP_WINDOW=2 WARMUP_AGREE=5 WARMUP_LEAST=6
 # Like for like: nginx runs one worker, so every event-loop engine runs one loop (netty and vertx default
 # to one per core). The thread engines keep their defaults. BENCH_SERVER_ARGS_<engine> overrides.
 declare -A SERVER_ARGS_DEFAULT=([nio]="--loops 1" [netty]="--loops 1" [vertx]="--loops 1")
-# The virtual engine's loop is the JDK's scheduler, set only by JVM options (BENCH_JAVA_OPTS_<engine>): one
-# carrier thread, with the socket poller on it as a virtual thread, is its one worker. With the default
-# one carrier per core, the carriers and the poller thread wake each other for every request (futex),
-# which doubles the CPU per request on this 2-core machine (engine-virtual/README.md).
-declare -A JAVA_OPTS_DEFAULT=([virtual]="-Djdk.virtualThreadScheduler.parallelism=1 -Djdk.pollerMode=2")
 
 say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'bench/run.sh: %s\n' "$*" >&2; exit 1; }
@@ -103,27 +95,21 @@ med() { read -r m _ <<<"$1"; echo "$m"; }
 verdict() { awk -v v="$1" -v g="$2" -v op="$3" 'BEGIN { if (v == "nan" || v == "") print "not measured";
   else if ((op == ">=" && v + 0 >= g + 0) || (op == "<=" && v + 0 <= g + 0)) print "met"; else print "**not met**" }'; }
 
-# How the engines ran, from SERVER_ARGS and JAVA_OPTS: "netty, nio, vertx ran with one event loop each
-# (`--loops 1`), as nginx's one worker; virtual ran on one carrier thread ...; blocking ran with its defaults".
+# How the engines ran, from SERVER_ARGS: "netty, nio, vertx ran with one event loop each (`--loops 1`), as
+# nginx's one worker; blocking, virtual ran with their defaults".
 servers() {
   local e a ones="" defaults="" other="" out=""
   for e in $ENGINES; do
     a=${SERVER_ARGS[$e]:-}
     if [ "$a" = "--loops 1" ]; then ones="$ones, $e"
-    elif [ -n "$a" ]; then other="$other; $e ran with \`$a\`"
-    elif [ -z "${JAVA_OPTS[$e]:-}" ]; then defaults="$defaults, $e"; fi
+    elif [ -z "$a" ]; then defaults="$defaults, $e"
+    else other="$other; $e ran with \`$a\`"; fi
   done
   case "$ones" in
     "") ;;
     *,*,*) out="${ones#, } ran with one event loop each (\`--loops 1\`), as nginx's one worker" ;;
     *) out="${ones#, } ran with one event loop (\`--loops 1\`), as nginx's one worker" ;;
   esac
-  for e in $ENGINES; do
-    a=${JAVA_OPTS[$e]:-}
-    if [ "$a" = "-Djdk.virtualThreadScheduler.parallelism=1 -Djdk.pollerMode=2" ]; then
-      other="$other; $e ran on one carrier thread with its socket poller on it (\`$a\`), as nginx's one worker"
-    elif [ -n "$a" ]; then other="$other; $e ran with the JVM options \`$a\`"; fi
-  done
   [ -z "$other" ] || out="$out$other"
   case "$defaults" in
     "") ;;
@@ -287,7 +273,7 @@ report() {
 starves() { [ "$1" != nginx ] && grep -qx "$1" "$RUN/starving" 2>/dev/null && echo " (starves)" || true; }
 
 # What run.vars holds beyond the settings; a run written before they existed leaves them empty.
-declare -A SERVER_ARGS=() JAVA_OPTS=()
+declare -A SERVER_ARGS=()
 JMH_NOW="" JMH_BASE_COMMIT="" JMH_BASE_SUBJECT="" JMH_BASE_STATUS=""
 
 if [ "$REPORT_ONLY" = 1 ]; then
@@ -364,12 +350,10 @@ for e in $ENGINES; do
   [[ $e =~ ^[A-Za-z0-9_]+$ ]] || die "engine name '$e' cannot name a BENCH_SERVER_ARGS_ variable"
   v=BENCH_SERVER_ARGS_$e
   SERVER_ARGS[$e]=${!v-${SERVER_ARGS_DEFAULT[$e]:-}}
-  v=BENCH_JAVA_OPTS_$e
-  JAVA_OPTS[$e]=${!v-${JAVA_OPTS_DEFAULT[$e]:-}}
 done
 for e in $ENGINES; do
   # shellcheck disable=SC2086 # the options are words
-  LAB_JAVA_OPTS="${JAVA_OPTS[$e]}" "$LAB" serve --engine "$e" --port 0 ${SERVER_ARGS[$e]} >"$RUN/serve.$e.log" 2>&1 &
+  "$LAB" serve --engine "$e" --port 0 ${SERVER_ARGS[$e]} >"$RUN/serve.$e.log" 2>&1 &
   PIDS+=($!); SERVER_PID[$e]=$!
 done
 for e in $ENGINES; do
@@ -547,7 +531,7 @@ KERNEL=$(uname -sr)
 WRK_VERSION=$( (wrk --version 2>&1 || true) | head -n 1 | awk '{print $2}')
 NGINX_VERSION=$( ("$NGINX" -v 2>&1 || true) | sed 's/.*nginx\///')
 declare -p STARTED LOAD_BEFORE LOAD_AFTER T0 T1 RATE ENGINES CONNECTIONS DURATION ROUNDS THREADS WARMUP_MAX \
-  STRACE_RATE C10K JAVA_VERSION CPU CORES MEM KERNEL WRK_VERSION NGINX_VERSION SERVER_ARGS JAVA_OPTS \
+  STRACE_RATE C10K JAVA_VERSION CPU CORES MEM KERNEL WRK_VERSION NGINX_VERSION SERVER_ARGS \
   JMH_ARGS JMH_BASE JMH_NOW JMH_BASE_COMMIT JMH_BASE_SUBJECT JMH_BASE_STATUS >"$RUN/run.vars"
 report >"$RUN/report.md"
 rm -rf "$LAST" && mkdir -p "$LAST"

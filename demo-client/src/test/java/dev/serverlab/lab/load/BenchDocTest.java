@@ -89,15 +89,6 @@ class BenchDocTest {
     }
 
     @Test
-    void theVirtualEngineRunsOneCarrierAsTheDocSays() throws IOException {
-        Matcher table = Pattern.compile("JAVA_OPTS_DEFAULT=\\(\\[(\\w+)]=\"([^\"]*)\"\\)").matcher(file("bench/run.sh"));
-        assertThat(table.find()).isTrue();
-        assertThat(table.group(1)).isEqualTo("virtual");
-        assertThat(documented().get("BENCH_JAVA_OPTS_")).isEqualTo(table.group(2) + " for virtual; none for the others");
-        assertThat(file("demo-client/BENCH.md")).contains("(`" + table.group(2) + "`)");
-    }
-
-    @Test
     void theMethodsWarmUpIsTheScripts() throws IOException {
         String script = file("bench/run.sh");
         Matcher warm = Pattern.compile("WARMUP_WINDOW=(\\d+) WARMUP_AGREE=(\\d+) WARMUP_LEAST=(\\d+)").matcher(script);
