@@ -7,6 +7,7 @@ import dev.serverlab.api.Limits;
 import dev.serverlab.api.RunningServer;
 import dev.serverlab.api.ServerEngine;
 import dev.serverlab.api.app.Application;
+import dev.serverlab.api.server.BlockingConnection;
 import dev.serverlab.api.server.CpuRunner;
 import dev.serverlab.api.server.Gil;
 import dev.serverlab.api.server.ThreadServer;
@@ -79,7 +80,7 @@ public final class VirtualThreadEngine implements ServerEngine {
     public RunningServer start(EngineConfig config, Application application) throws IOException {
         config = Engines.configure(this, config);
         CpuRunner cpu = Gil.fromConfig(config);
-        String details = "virtual thread per connection, carriers=" + carriers() + ", jdk.pollerMode="
+        String details = "virtual thread per connection, carriers=" + BlockingConnection.virtualThreadCarriers() + ", jdk.pollerMode="
                 + System.getProperty("jdk.pollerMode", "the JDK's default") + ", maxConnections=" + config.limits().maxConnections() + ", "
                 + (cpu instanceof Gil gil ? gil.toString() : "no gil");
         return ThreadServer.start(config, application, cpu, threadPerConnection(), "virtual-acceptor", details);
@@ -88,16 +89,5 @@ public final class VirtualThreadEngine implements ServerEngine {
     /** A new virtual thread for every connection: nothing queues but ready threads waiting for a carrier. */
     static ExecutorService threadPerConnection() {
         return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("virtual-", 1).factory());
-    }
-
-    /** The default scheduler's parallelism: one carrier per core unless the user set it. */
-    private static int carriers() {
-        String set = System.getProperty("jdk.virtualThreadScheduler.parallelism");
-        try {
-            if (set != null) return Integer.parseInt(set.trim());
-        } catch (NumberFormatException ignored) {
-            // the JDK reports a bad value itself; show the default here
-        }
-        return Runtime.getRuntime().availableProcessors();
     }
 }

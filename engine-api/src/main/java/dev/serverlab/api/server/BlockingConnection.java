@@ -47,6 +47,8 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     private static final int CLOSED = 2;
     /** How long a refused connection waits for the client to stop sending before it closes. */
     private static final int LINGER_MILLIS = 500;
+    /** Whether a virtual thread yields before it waits for the next request ({@link #readIdle}). */
+    private static final boolean YIELD_BEFORE_IDLE_READ = virtualThreadCarriers() > 1;
 
     private enum Read { DATA, END, TIMEOUT }
 
@@ -175,6 +177,20 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
     }
 
     /**
+     * The JDK scheduler's carrier threads for virtual threads: {@code -Djdk.virtualThreadScheduler.parallelism},
+     * read by the JDK when the first virtual thread starts, or one per core by default.
+     */
+    public static int virtualThreadCarriers() {
+        String set = System.getProperty("jdk.virtualThreadScheduler.parallelism");
+        try {
+            if (set != null) return Integer.parseInt(set.trim());
+        } catch (NumberFormatException ignored) {
+            // the JDK reports a bad value itself; its default applies
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
      * Waits for the next request with no socket timeout; the watchdog closes the socket after the idle
      * timeout. Why not {@code setSoTimeout}: on a virtual thread a timed read that finds no data schedules
      * a timer in the scheduler and cancels it on wake-up, which cost about one futex call per request
@@ -185,8 +201,11 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
         // A virtual thread whose read finds nothing parks: the JDK arms its poller for the socket (epoll_ctl)
         // and the poller wakes the thread later, after a read that came back empty. Under load the client's
         // next request is a moment away, so let the other connections run first: the read then usually finds
-        // it. With nothing else to run, the yield returns at once. (See engine-virtual's README.)
-        if (Thread.currentThread().isVirtual()) Thread.yield();
+        // it. With nothing else to run, the yield returns at once. Not on a single carrier: it runs the threads
+        // in its own queue (those that yielded) before what other threads submit (the poller's wake-ups, new
+        // connections), so the connections that keep yielding keep it, and the rest starve (p99 56-233 ms
+        // against 4-6 ms without the yield). See engine-virtual's README.
+        if (YIELD_BEFORE_IDLE_READ && Thread.currentThread().isVirtual()) Thread.yield();
         guard.arm(limits.idleTimeout().toNanos(), closeWhenIdleTooLong);
         try {
             soTimeout(0);
