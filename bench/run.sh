@@ -396,10 +396,10 @@ warm() {  # server: wrk at c=100 in windows until two in a row agree (WARMUP_WIN
 }
 
 measure() {  # round connections server: one closed-loop run, recorded in rounds.tsv
-  local r=$1 c=$2 s=$3 before after out rps reqs p99 errs cpu client
+  local r=$1 c=$2 s=$3 before after out rps reqs p99 errs cpu client TIMEFORMAT='%U %S'
   before=$(ticks "${SERVER_PID[$s]}")
   # wrk's own CPU (bash's time: user + system of the child) says whether the client or the server set the pace.
-  { TIMEFORMAT='%U %S'; time wrk_run "$c" "${URL[$s]}" "$DURATION" >"$RUN/wrk.out"; } 2>"$RUN/wrk.time"
+  { time wrk_run "$c" "${URL[$s]}" "$DURATION" >"$RUN/wrk.out"; } 2>"$RUN/wrk.time"
   out=$(cat "$RUN/wrk.out")
   after=$(ticks "${SERVER_PID[$s]}")
   client=$(awk -v d="$DURATION" '{ printf "%.0f", ($1 + $2) * 100 / d }' "$RUN/wrk.time")
