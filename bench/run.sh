@@ -396,13 +396,14 @@ warm() {  # server: wrk at c=100 in windows until two in a row agree (WARMUP_WIN
 }
 
 measure() {  # round connections server: one closed-loop run, recorded in rounds.tsv
-  local r=$1 c=$2 s=$3 before after out rps reqs p99 errs cpu client TIMEFORMAT='%U %S'
+  local r=$1 c=$2 s=$3 before after out rps reqs p99 errs cpu client TIMEFORMAT='%U %S %R'
   before=$(ticks "${SERVER_PID[$s]}")
-  # wrk's own CPU (bash's time: user + system of the child) says whether the client or the server set the pace.
+  # wrk's own CPU (bash's time: user + system of the child, over its wall time) says whether the client or the
+  # server set the pace.
   { time wrk_run "$c" "${URL[$s]}" "$DURATION" >"$RUN/wrk.out"; } 2>"$RUN/wrk.time"
   out=$(cat "$RUN/wrk.out")
   after=$(ticks "${SERVER_PID[$s]}")
-  client=$(awk -v d="$DURATION" '{ printf "%.0f", ($1 + $2) * 100 / d }' "$RUN/wrk.time")
+  client=$(awk '{ printf "%.0f", $3 > 0 ? ($1 + $2) * 100 / $3 : 0 }' "$RUN/wrk.time")
   echo "$out" >>"$RUN/wrk.log"
   rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2; f = 1} END {if (!f) print "nan"}')
   reqs=$(echo "$out" | awk '/requests in/ {print $1; f = 1} END {if (!f) print 0}')
