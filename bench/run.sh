@@ -403,7 +403,7 @@ measure() {  # round connections server: one closed-loop run, recorded in rounds
   { time wrk_run "$c" "${URL[$s]}" "$DURATION" >"$RUN/wrk.out"; } 2>"$RUN/wrk.time"
   out=$(cat "$RUN/wrk.out")
   after=$(ticks "${SERVER_PID[$s]}")
-  client=$(awk '{ printf "%.0f", $3 > 0 ? ($1 + $2) * 100 / $3 : 0 }' "$RUN/wrk.time")
+  client=$(awk '{ printf "%.0f", ($3 > 0 ? ($1 + $2) * 100 / $3 : 0) }' "$RUN/wrk.time")
   echo "$out" >>"$RUN/wrk.log"
   rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2; f = 1} END {if (!f) print "nan"}')
   reqs=$(echo "$out" | awk '/requests in/ {print $1; f = 1} END {if (!f) print 0}')
