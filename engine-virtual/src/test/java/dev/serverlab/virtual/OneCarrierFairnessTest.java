@@ -1,0 +1,183 @@
+package dev.serverlab.virtual;
+
+import dev.serverlab.api.EngineConfig;
+import dev.serverlab.api.RunningServer;
+import dev.serverlab.api.app.Application;
+import dev.serverlab.api.http.Timing;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * On one carrier thread (a 1-core container, or {@code -Djdk.virtualThreadScheduler.parallelism=1}) every
+ * connection waits its turn, and only its turn. The engine yields before waiting for a connection's next
+ * request only when there is more than one carrier: a single carrier runs the threads in its own queue
+ * (those that yielded) before what other threads submit (the poller's wake-ups), so the connections whose
+ * next request was already there kept the carrier while the rest waited for hundreds of milliseconds.
+ *
+ * <p>The server runs in a child JVM with one carrier and the platform poller ({@code jdk.pollerMode=1}, as
+ * {@code ./lab} runs it). One client thread keeps {@value #CONNECTIONS} keep-alive connections busy, each
+ * sending its next request as soon as its answer is in. The verdict comes from the server's own timing
+ * headers, not from the client's clock: for each connection, between one answer's {@code X-Finished-At} and
+ * the next request's {@code X-Started-At}, how many requests of the other connections did the server start?
+ * Served in turn, a few per other connection at most, whatever the machine's load (a stalled client sends
+ * nothing, so the server starts nothing). Cut in front of, thousands: the engine yielding on one carrier
+ * failed this test every time.
+ */
+class OneCarrierFairnessTest {
+
+    private static final int CONNECTIONS = 100;
+    /**
+     * Requests of others the server may start while one connection's next request waits: served in turn, a
+     * few rounds of all of them (244 to 419 seen); cut in front of, thousands (10,689 and 15,759 seen).
+     */
+    private static final int FAIR_BOUND = 20 * CONNECTIONS;
+    private static final byte[] REQUEST = "GET / HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** The child JVM: serves until its standard input closes. */
+    public static void main(String[] args) throws Exception {
+        try (RunningServer server = new VirtualThreadEngine().start(EngineConfig.ephemeral(), Application.experiment())) {
+            System.out.println("port " + server.port());
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // serve until the test closes our input, or ends us
+            }
+        }
+    }
+
+    @Test
+    void oneCarrierLetsNoConnectionCutInFrontOfTheOthers() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(java, "-Djdk.virtualThreadScheduler.parallelism=1", "-Djdk.pollerMode=1",
+                "-cp", System.getProperty("java.class.path"), OneCarrierFairnessTest.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
+            String line = out.readLine();
+            assertThat(line).as("the child server's first line").startsWith("port ");
+            int port = Integer.parseInt(line.substring(5).trim());
+            drive(port, 2_000);                         // warm-up: the JIT compiles the path
+            List<long[]> answers = drive(port, 4_000);  // per connection: started, finished of each answer
+            long[] starts = answers.stream().flatMapToLong(a -> Arrays.stream(a).limit(a.length / 2)).sorted().toArray();
+            assertThat(starts.length).as("answers in the measured run").isGreaterThan(10 * CONNECTIONS);
+            long worst = 0;
+            for (long[] a : answers) {
+                int n = a.length / 2;
+                for (int i = 1; i < n; i++) {
+                    long from = a[n + i - 1], to = a[i];   // this connection's answer i-1 finished, its request i started
+                    worst = Math.max(worst, startedBetween(starts, from, to));
+                }
+            }
+            assertThat(worst).as("requests of other connections the server started while one connection's next request waited")
+                    .isLessThanOrEqualTo(FAIR_BOUND);
+        } finally {
+            child.destroy();
+            if (!child.waitFor(10, TimeUnit.SECONDS)) child.destroyForcibly().waitFor();
+        }
+    }
+
+    /** How many of the sorted {@code starts} lie strictly between {@code from} and {@code to}. */
+    private static long startedBetween(long[] starts, long from, long to) {
+        if (to - from < 2) return 0;
+        int lo = Arrays.binarySearch(starts, from + 1), hi = Arrays.binarySearch(starts, to);
+        lo = lo < 0 ? -lo - 1 : firstOf(starts, lo);
+        hi = hi < 0 ? -hi - 1 : firstOf(starts, hi);
+        return Math.max(0, hi - lo);
+    }
+
+    private static int firstOf(long[] sorted, int at) {
+        while (at > 0 && sorted[at - 1] == sorted[at]) at--;
+        return at;
+    }
+
+    /**
+     * Keeps {@value #CONNECTIONS} connections busy for {@code millis} from this one thread (a closed loop: each
+     * sends its next request when its answer is in) and returns, per connection, the {@code X-Started-At} of
+     * each answer followed by the {@code X-Finished-At} of each.
+     */
+    private static List<long[]> drive(int port, long millis) throws IOException {
+        List<Answers> connections = new ArrayList<>();
+        try (Selector selector = Selector.open()) {
+            for (int i = 0; i < CONNECTIONS; i++) {
+                Answers c = new Answers(SocketChannel.open(new InetSocketAddress("127.0.0.1", port)));
+                connections.add(c);
+                c.channel.configureBlocking(false);
+                c.channel.register(selector, SelectionKey.OP_READ, c);
+                c.channel.write(ByteBuffer.wrap(REQUEST));
+            }
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+            while (System.nanoTime() < end) {
+                selector.select(100);
+                for (SelectionKey key : selector.selectedKeys()) {
+                    Answers c = (Answers) key.attachment();
+                    in.clear();
+                    if (c.channel.read(in) < 0) throw new IOException("the server closed a connection");
+                    int complete = c.take(in.array(), in.position());
+                    for (int k = 0; k < complete; k++) c.channel.write(ByteBuffer.wrap(REQUEST));
+                }
+                selector.selectedKeys().clear();
+            }
+        } finally {
+            for (Answers c : connections) c.channel.close();
+        }
+        List<long[]> times = new ArrayList<>();
+        for (Answers c : connections) {
+            long[] t = new long[2 * c.started.size()];
+            for (int i = 0; i < c.started.size(); i++) {
+                t[i] = c.started.get(i);
+                t[c.started.size() + i] = c.finished.get(i);
+            }
+            times.add(t);
+        }
+        return times;
+    }
+
+    /** One connection's answers as they arrive: the timing headers of each complete one. */
+    private static final class Answers {
+        final SocketChannel channel;
+        final List<Long> started = new ArrayList<>(), finished = new ArrayList<>();
+        private final StringBuilder pending = new StringBuilder();
+
+        Answers(SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        /** Adds {@code n} bytes; returns how many answers they completed. */
+        int take(byte[] bytes, int n) {
+            pending.append(new String(bytes, 0, n, StandardCharsets.ISO_8859_1));
+            int complete = 0;
+            while (true) {
+                int headEnd = pending.indexOf("\r\n\r\n");
+                if (headEnd < 0) return complete;
+                int length = Integer.parseInt(field(headEnd, "Content-Length"));
+                if (pending.length() < headEnd + 4 + length) return complete;
+                started.add(Long.parseLong(field(headEnd, Timing.STARTED)));
+                finished.add(Long.parseLong(field(headEnd, Timing.FINISHED)));
+                pending.delete(0, headEnd + 4 + length);
+                complete++;
+            }
+        }
+
+        private String field(int headEnd, String name) {
+            int at = pending.indexOf("\r\n" + name + ": ");
+            if (at < 0 || at > headEnd) throw new IllegalStateException("an answer without " + name);
+            int from = at + name.length() + 4;
+            return pending.substring(from, pending.indexOf("\r\n", from)).trim();
+        }
+    }
+}
