@@ -238,10 +238,10 @@ final class ExchangeHandler extends ChannelInboundHandlerAdapter {
 
     private void respond(ChannelHandlerContext ctx, Exchange exchange, Response response, boolean keepAlive) {
         inFlight = null;
-        Timing timing = exchange.finish();
-        server.accessLog.served(exchange.request(), response.status(), timing);
+        exchange.markFinished();
+        server.accessLog.served(exchange.request(), response.status(), exchange);
         if (closing) return;    // the client left while we worked
-        FullHttpResponse out = HttpPipeline.response(response, timing, keepAlive, exchange.request().method().equals("HEAD"));
+        FullHttpResponse out = HttpPipeline.response(response, exchange, keepAlive, exchange.request().method().equals("HEAD"));
         if (!keepAlive) {
             closeAfter(ctx, out);
             return;

@@ -131,7 +131,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     }
 
     /** The answer in the shared header order: Server, Date, Content-Type, Content-Length, Connection, timing, the application's. */
-    static FullHttpResponse response(Response response, Timing timing, boolean keepAlive, boolean head) {
+    static FullHttpResponse response(Response response, Timed timing, boolean keepAlive, boolean head) {
         var body = head || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
         var status = HttpResponseStatus.valueOf(response.status(), Status.reason(response.status()));    // Netty's phrases differ (413)
         Digits digits = new Digits();

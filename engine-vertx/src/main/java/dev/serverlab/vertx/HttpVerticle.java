@@ -4,6 +4,7 @@ import dev.serverlab.api.app.*;
 import dev.serverlab.api.http.HttpDate;
 import dev.serverlab.api.http.ResponseWriter;
 import dev.serverlab.api.http.Status;
+import dev.serverlab.api.http.Timed;
 import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.server.*;
 import dev.serverlab.vertx.RequestChecks.Refusal;
@@ -248,9 +249,9 @@ final class HttpVerticle extends VerticleBase {
 
     private void respond(Job job, Response response, boolean keepAlive) {
         if (job.req.response().ended()) return;
-        Timing timing = job.exchange.finish();
-        setup.accessLog().served(job.request, response.status(), timing);
-        write(job.req, job.watch, response, timing, keepAlive && !setup.draining.get(), job.request.method().equals("HEAD"));
+        job.exchange.markFinished();
+        setup.accessLog().served(job.request, response.status(), job.exchange);
+        write(job.req, job.watch, response, job.exchange, keepAlive && !setup.draining.get(), job.request.method().equals("HEAD"));
     }
 
     private void refuse(HttpServerRequest req, Refusal refusal) {
@@ -261,7 +262,7 @@ final class HttpVerticle extends VerticleBase {
     }
 
     /** Status line and headers as {@link ResponseWriter} writes them, in the same order. */
-    private void write(HttpServerRequest req, Watch watch, Response response, Timing timing, boolean keepAlive, boolean head) {
+    private void write(HttpServerRequest req, Watch watch, Response response, Timed timing, boolean keepAlive, boolean head) {
         HttpServerResponse out = req.response();
         if (out.closed() || out.ended()) return;
         String reason = Status.reason(response.status());

@@ -85,7 +85,7 @@ public final class ResponseWriter {
      * @param keepAlive whether the connection stays open afterwards ({@code Connection: keep-alive} or {@code close})
      * @param head      whether this answers HEAD: the headers are those of GET, and no body follows
      */
-    public static ByteBuffer encode(Response response, Timing timing, boolean keepAlive, boolean head) {
+    public static ByteBuffer encode(Response response, Timed timing, boolean keepAlive, boolean head) {
         ResponseWriter w = new ResponseWriter(length(response, timing, keepAlive, head));
         w.append(response, timing, keepAlive, head);
         return ByteBuffer.wrap(w.bytes, 0, w.size);

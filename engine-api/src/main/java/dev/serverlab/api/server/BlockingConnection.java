@@ -146,11 +146,11 @@ public final class BlockingConnection implements Runnable, Connections.Tracked {
             headerDeadline = 0;
             Exchange exchange = new Exchange(request, acceptedMicros);
             Response response = Steps.runBlocking(application, exchange, cpu, limits);
-            Timing timing = exchange.finish();
+            exchange.markFinished();
             boolean keepAlive = request.keepAlive() && !connections.draining();
-            writer.append(response, timing, keepAlive, request.method().equals("HEAD"));
+            writer.append(response, exchange, keepAlive, request.method().equals("HEAD"));
             write(out, writer);
-            accessLog.served(request, response.status(), timing);
+            accessLog.served(request, response.status(), exchange);
             if (!keepAlive) return;
             if (!buffer.hasRemaining()) {
                 // Between requests: shutdown may now close this connection without losing anything.

@@ -86,12 +86,6 @@ public final class Exchange implements Timed {
         finishedMicros = now;
     }
 
-    /** {@link #markFinished()}, and the timing as a value of its own. */
-    public Timing finish() {
-        markFinished();
-        return new Timing(acceptedMicros, startedMicros, finishedMicros, servedBy);
-    }
-
     @Override
     public long acceptedMicros() {
         return acceptedMicros;

@@ -39,7 +39,7 @@ public final class Steps {
             while (true) {
                 switch (reply) {
                     case Reply.Done done -> {
-                        return done.response(); // Exchange.finish() marks an answer given at once as started
+                        return done.response(); // Exchange.markFinished() marks an answer given at once as started
                     }
                     case Reply.Compute compute -> {
                         exchange.markStarted();

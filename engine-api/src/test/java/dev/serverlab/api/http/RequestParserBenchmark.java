@@ -130,6 +130,7 @@ public class RequestParserBenchmark {
         Exchange exchange = new Exchange(request, 1_764_566_567_000_000L);
         exchange.markStarted();
         Reply.Done done = (Reply.Done) application.handle(request);
-        return ResponseWriter.encode(done.response(), exchange.finish(), request.keepAlive(), false);
+        exchange.markFinished();
+        return ResponseWriter.encode(done.response(), exchange, request.keepAlive(), false);
     }
 }
