@@ -103,7 +103,7 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
         List<Reply> served = answers.get(30, TimeUnit.SECONDS);
         assertThat(served).hasSize(5).allSatisfy(a -> assertThat(a.status()).isEqualTo(200));
         assertThat(served.stream().filter(a -> a.queuedMicros() >= 300_000).count()).as("the queue was served").isEqualTo(3);
-        assertThat(liveThreadsNamed("threadpool-")).isEmpty();
+        assertThat(threadsOutlivingClose("threadpool-")).isEmpty();
     }
 
     @Test
@@ -121,7 +121,7 @@ class ThreadPoolEngineTest extends ThreadShellSuite {
             assertThat(queued.get(30, TimeUnit.SECONDS).get(0).status()).isEqualTo(200);
             assertThat(idle.timeout(20_000).closedByServer()).as("well before the 30 s idle timeout").isTrue();
         }
-        assertThat(liveThreadsNamed("threadpool-")).isEmpty();
+        assertThat(threadsOutlivingClose("threadpool-")).isEmpty();
     }
 
     @Test

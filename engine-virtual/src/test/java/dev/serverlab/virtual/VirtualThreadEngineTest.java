@@ -97,7 +97,7 @@ class VirtualThreadEngineTest extends ThreadShellSuite {
         assertThat(hello.get(30, TimeUnit.SECONDS).get(0).status()).as("accepted before close, so served").isEqualTo(200);
         assertThat(closer.join(Duration.ofSeconds(30))).as("close() returned").isTrue();
         assertThat(server.threadsTerminated()).isTrue();
-        assertThat(liveThreadsNamed("virtual-acceptor")).isEmpty();
+        assertThat(threadsOutlivingClose("virtual-acceptor")).isEmpty();
     }
 
     @Test

@@ -289,8 +289,15 @@ public abstract class ThreadShellSuite {
         throw new AssertionError("still accepting connections 30 s after close() began");
     }
 
-    public static List<String> liveThreadsNamed(String prefix) {
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(Thread::isAlive).map(Thread::getName).filter(n -> n.startsWith(prefix)).toList();
+    /**
+     * The threads named {@code prefix…} that are still alive after each was given 10 s to end. A pool's
+     * {@code awaitTermination} returns once its last task has ended, while the worker thread itself is still
+     * leaving the JDK's run loop; joining waits for that moment instead of racing it.
+     */
+    public static List<String> threadsOutlivingClose(String prefix) throws InterruptedException {
+        List<Thread> named = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(prefix)).toList();
+        for (Thread t : named) t.join(Duration.ofSeconds(10));
+        return named.stream().filter(Thread::isAlive).map(Thread::getName).toList();
     }
 }
