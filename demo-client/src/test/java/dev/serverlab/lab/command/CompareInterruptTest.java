@@ -17,8 +17,11 @@ class CompareInterruptTest {
 
     @Test
     void sigintStopsEveryServerProcess(@TempDir Path dir) throws Exception {
-        List<String> command = ChildLab.command("compare", "--engines", "blocking", "--workloads", "io", "--sleep", "30s",
-                "--clients", "2", "--warmup", "0", "--out", dir.resolve("out").toString());
+        // As a terminal delivers Ctrl-C, whatever this JVM inherited: a shell starts a background job with SIGINT
+        // ignored, a JVM that inherits that does not install its handler, and the signal would do nothing.
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT"));    // env execs: same PID
+        command.addAll(ChildLab.command("compare", "--engines", "blocking", "--workloads", "io", "--sleep", "30s",
+                "--clients", "2", "--warmup", "0", "--out", dir.resolve("out").toString()));
         Path log = dir.resolve("compare.log");
         Process compare = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         List<ProcessHandle> servers = new ArrayList<>();
