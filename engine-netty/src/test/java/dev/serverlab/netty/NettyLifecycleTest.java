@@ -29,15 +29,9 @@ class NettyLifecycleTest extends EventLoopLifecycleSuite {
         return "netty-loop-";
     }
 
-    @Test
-    void cpuWorkIsServedByAnOffloadThread() throws IOException {
-        EngineConfig config = EngineConfig.ephemeral().withOption("offload", "2").withOption("loops", "1");
-        try (RunningServer server = engine().start(config, Application.experiment());
-             RawHttp http = RawHttp.connect(server.port())) {
-            RawHttp.Reply reply = http.send(RawHttp.request("/fib/25")).read();
-            assertThat(reply.text()).isEqualTo("75025\n");
-            assertThat(reply.servedBy()).matches(".*/netty-offload-\\d+");
-        }
+    @Override
+    protected String offloadThreadPrefix() {
+        return "netty-offload-";
     }
 
     /** Netty stops reading the listening socket at the limit: a client past it waits in the kernel's backlog. */

@@ -45,6 +45,11 @@ class NioLifecycleTest extends EventLoopLifecycleSuite {
     }
 
     @Override
+    protected String offloadThreadPrefix() {
+        return "nio-offload-";
+    }
+
+    @Override
     protected String offloadDetail(int threads) {
         return "cpu work on " + threads + " offload threads";
     }

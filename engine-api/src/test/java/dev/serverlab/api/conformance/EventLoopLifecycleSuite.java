@@ -35,9 +35,23 @@ public abstract class EventLoopLifecycleSuite {
     /** The prefix of its loop threads' names, such as {@code netty-loop-}. */
     protected abstract String loopThreadPrefix();
 
+    /** The prefix of its offload pool's thread names, such as {@code netty-offload-}. */
+    protected abstract String offloadThreadPrefix();
+
     /** How the engine's details name an offload pool of {@code threads} threads. */
     protected String offloadDetail(int threads) {
         return "offload=" + threads;
+    }
+
+    @Test
+    void offloadedCpuWorkIsServedByAPoolThread() throws IOException {
+        EngineConfig config = EngineConfig.ephemeral().withOption("offload", "2").withOption("loops", "1");
+        try (RunningServer server = engine().start(config, Application.experiment());
+             RawHttp http = RawHttp.connect(server.port())) {
+            RawHttp.Reply reply = http.send(RawHttp.request("/fib/25")).read();
+            assertThat(reply.text()).isEqualTo("75025\n");
+            assertThat(reply.servedBy()).startsWith(ProcessHandle.current().pid() + "/" + offloadThreadPrefix());
+        }
     }
 
     @Test
