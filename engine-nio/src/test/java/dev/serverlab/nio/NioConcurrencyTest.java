@@ -69,17 +69,7 @@ class NioConcurrencyTest {
     void inlineCpuWorkStallsEveryOtherConnection() throws Exception {
         // The CPU step holds the loop thread for 300 ms (a sleep stands in for computing: same effect on a loop).
         CountDownLatch computing = new CountDownLatch(1);
-        Application app = request -> request.path().equals("/")
-                ? Reply.of(Response.ok("hello\n"))
-                : Reply.compute(safepoint -> {
-                    computing.countDown();
-                    try {
-                        Thread.sleep(300);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return Reply.of(Response.ok("done\n"));
-                });
+        Application app = Servers.helloOrCompute(computing, 300, "done\n");
         try (NioEngine.Server server = Servers.start(EngineConfig.ephemeral(), app);
              RawHttp cpu = new RawHttp(address(server), 60_000);
              RawHttp hello = new RawHttp(address(server), 60_000)) {

@@ -81,17 +81,7 @@ class NioLifecycleTest extends EventLoopLifecycleSuite {
     @Test
     void closeFinishesOffloadedWorkAndClosesIdleConnections() throws Exception {
         CountDownLatch computing = new CountDownLatch(1);
-        Application app = request -> request.path().equals("/")
-                ? Reply.of(Response.ok("hello\n"))
-                : Reply.compute(safepoint -> {
-                    computing.countDown();
-                    try {
-                        Thread.sleep(500);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return Reply.of(Response.ok("computed\n"));
-                });
+        Application app = Servers.helloOrCompute(computing, 500, "computed\n");
         // A drain timeout far past the test's own: a close that waited for it instead of the work would time out.
         Limits limits = Limits.DEFAULTS.withDrainTimeout(Duration.ofMinutes(10));
         NioEngine.Server server = Servers.start(EngineConfig.ephemeral().withLimits(limits).withOption("offload", "1"), app);

@@ -2,6 +2,8 @@ package dev.serverlab.nio;
 
 import dev.serverlab.api.EngineConfig;
 import dev.serverlab.api.app.Application;
+import dev.serverlab.api.app.Reply;
+import dev.serverlab.api.app.Response;
 import dev.serverlab.api.http.Timing;
 import dev.serverlab.api.conformance.RawHttp;
 
@@ -9,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BooleanSupplier;
 
 /** Small helpers the nio tests share: start a server, wait for a condition, read timing headers. */
@@ -27,6 +30,25 @@ final class Servers {
 
     static NioEngine.Server start(EngineConfig config) {
         return start(config, Application.experiment());
+    }
+
+    /**
+     * {@code GET /} answers "hello"; any other path is a CPU step that counts {@code computing} down and holds
+     * its thread for {@code millis} (a sleep stands in for computing: on a loop the effect is the same), then
+     * answers {@code answer}.
+     */
+    static Application helloOrCompute(CountDownLatch computing, long millis, String answer) {
+        return request -> request.path().equals("/")
+                ? Reply.of(Response.ok("hello\n"))
+                : Reply.compute(safepoint -> {
+                    computing.countDown();
+                    try {
+                        Thread.sleep(millis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return Reply.of(Response.ok(answer));
+                });
     }
 
     static InetSocketAddress address(NioEngine.Server server) {
