@@ -122,7 +122,9 @@ serverlab_aot_stale() {
 # it always did. The key is written before the training, so a jar rebuilt meanwhile makes it stale.
 serverlab_aot_train() {
   mkdir -p "$1"
-  rm -f "$1/lab.aot" "$1/lab.aot.key"
+  # Also what a training cut short (Ctrl-C, a kill) left behind, some 37 MB each time: this ./lab holds the
+  # lock, so no other training is writing there.
+  rm -f "$1/lab.aot" "$1/lab.aot.key" "$1"/lab.aot.[0-9]* "$1"/lab.aot.key.[0-9]*
   serverlab_aot_key "$2" "$3" > "$1/lab.aot.key.$$"
   # The same --enable-native-access as ./lab's own JVM: the cache records it, and a JVM started otherwise
   # would set part of the cache aside. The same poller mode, so the training runs the virtual engine as ./lab does.

@@ -200,6 +200,18 @@ class LauncherTest {
     }
 
     @Test
+    void aTrainingRemovesWhatAnEarlierOneCutShortLeftBehind() throws Exception {
+        jdkRelease("25.0.1", "25.0.1+8");
+        List<String> leftovers = List.of("lab.aot.4242", "lab.aot.4242.config", "lab.aot.key.4242");
+        for (String file : leftovers) write("demo-client/target/aot/" + file, "from a training that was interrupted");
+        builtAfter();
+        assertThat(trainings()).isEqualTo(1);
+        try (var files = Files.list(root.resolve("demo-client/target/aot"))) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("lab.aot", "lab.aot.key", "training.log");
+        }
+    }
+
+    @Test
     void theCacheIsTrainedAgainWhenAJarOfTheClassPathChanged() throws Exception {
         jdkRelease("25.0.1", "25.0.1+8");
         builtAfter();
