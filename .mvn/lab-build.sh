@@ -66,8 +66,27 @@ serverlab_lab_lock() {
   echo $$ > "$_lock/pid"
   _serverlab_locked=$1
   trap 'serverlab_lab_unlock "$_serverlab_locked"' EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
+  trap 'serverlab_stop_child; exit 130' INT
+  trap 'serverlab_stop_child; exit 143' TERM
+}
+
+# Runs a command (the build, a training) as a child and waits for it. A TERM or INT to ./lab (kill by PID,
+# timeout(1), Ctrl-C) then stops the child too, and waits for it before the lock is given up: left running,
+# it would go on writing in target/ while the next ./lab, finding the lock free, builds there as well.
+serverlab_run() {
+  "$@" &
+  _serverlab_child=$!
+  _serverlab_status=0
+  wait "$_serverlab_child" || _serverlab_status=$?
+  _serverlab_child=
+  return "$_serverlab_status"
+}
+
+serverlab_stop_child() {
+  if [ -n "${_serverlab_child:-}" ]; then
+    kill "$_serverlab_child" 2>/dev/null || true
+    wait "$_serverlab_child" 2>/dev/null || true
+  fi
 }
 
 serverlab_lab_unlock() {
@@ -128,7 +147,7 @@ serverlab_aot_train() {
   serverlab_aot_key "$2" "$3" > "$1/lab.aot.key.$$"
   # The same --enable-native-access as ./lab's own JVM: the cache records it, and a JVM started otherwise
   # would set part of the cache aside. The same poller mode, so the training runs the virtual engine as ./lab does.
-  if "$2/bin/java" --enable-native-access=ALL-UNNAMED -Djdk.pollerMode=1 -XX:AOTCacheOutput="$1/lab.aot.$$" -cp "$3" \
+  if serverlab_run "$2/bin/java" --enable-native-access=ALL-UNNAMED -Djdk.pollerMode=1 -XX:AOTCacheOutput="$1/lab.aot.$$" -cp "$3" \
       dev.serverlab.lab.launch.Training >"$1/training.log" 2>&1 && [ -s "$1/lab.aot.$$" ]; then
     mv -f "$1/lab.aot.$$" "$1/lab.aot"
   else

@@ -156,6 +156,23 @@ class LauncherTest {
     }
 
     @Test
+    void aTermToTheLabStopsItsBuildBeforeTheLockIsFree() throws Exception {
+        write("hold", "");
+        Process lab = start("lab.log");
+        await(() -> builds() == 1, "the build to start");
+        List<ProcessHandle> build = lab.children().toList();
+        assertThat(build).as("the build runs as the lab's child").hasSize(1);
+
+        lab.destroy();    // SIGTERM, by PID: as kill or timeout(1) would send it
+
+        assertThat(finish(lab)).isEqualTo(143);
+        assertThat(build.getFirst().isAlive()).as("the build ended before the lab did").isFalse();
+        assertThat(root.resolve(".lab/build.lock")).doesNotExist();
+        Files.delete(root.resolve("hold"));
+        assertThat(builtAfter()).as("the next ./lab builds again").isEqualTo(2);
+    }
+
+    @Test
     void aLockLeftByADeadProcessIsTakenOver() throws Exception {
         Process dead = new ProcessBuilder("true").start();
         dead.waitFor();
