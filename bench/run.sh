@@ -88,8 +88,10 @@ wrk_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v 
 # Figures for one server at one connection count: "median min max" of a column of rounds.tsv.
 col() { awk -v c="$1" -v s="$2" -v k="$3" '$2 == c && $3 == s && $k != "nan" {print $k}' "$RUN/rounds.tsv" | stats; }
 # The same, as a ratio to nginx's figure of the same round.
-rel() { awk -v c="$1" -v s="$2" -v k="$3" '$2 == c && $3 == "nginx" {n[$1] = $k} $2 == c && $3 == s {v[$1] = $k}
-  END { for (r in v) if ((r in n) && n[r] != "nan" && v[r] != "nan" && n[r] > 0) print v[r] / n[r] }' "$RUN/rounds.tsv" | stats; }
+# Each round's ratio of server s to nginx in column k at c connections, one per line.
+ratios() { awk -v c="$1" -v s="$2" -v k="$3" '$2 == c && $3 == "nginx" {n[$1] = $k} $2 == c && $3 == s {v[$1] = $k}
+  END { for (r in v) if ((r in n) && n[r] != "nan" && v[r] != "nan" && n[r] > 0) print v[r] / n[r] }' "$RUN/rounds.tsv"; }
+rel() { ratios "$@" | stats; }
 range() { read -r m lo hi <<<"$1"; [ "$m" = nan ] && { echo "n/a"; return; }; echo "$($2 "$m" "${3:-2}") ($($2 "$lo" "${3:-2}")-$($2 "$hi" "${3:-2}"))"; }
 med() { read -r m _ <<<"$1"; echo "$m"; }
 verdict() { awk -v v="$1" -v g="$2" -v op="$3" 'BEGIN { if (v == "nan" || v == "") print "not measured";
@@ -250,15 +252,11 @@ report() {
   echo "| issue | goal | measured | |"
   echo "|---|---|---:|---|"
   goal() { echo "| $1 | $2 | $(num "$3") | $(verdict "$3" "$4" "$5") |"; }
-  # A goal on a ratio to nginx: the median decides; the range and the rounds that met it show how firmly.
   ratio_goal() {  # issue text server column goal op
-    local r met m lo hi
-    r=$(rel 100 "$3" "$4")
-    met=$(awk -v c=100 -v s="$3" -v k="$4" -v g="$5" -v op="$6" '$2 == c && $3 == "nginx" {n[$1] = $k}
-      $2 == c && $3 == s {v[$1] = $k}
-      END { m = 0; t = 0; for (x in v) if ((x in n) && n[x] > 0 && v[x] != "nan") { t++; q = v[x] / n[x]
-        if ((op == ">=" && q >= g) || (op == "<=" && q <= g)) m++ }; print m " of " t }' "$RUN/rounds.tsv")
-    read -r m lo hi <<<"$r"
+    local met m lo hi
+    met=$(ratios 100 "$3" "$4" | awk -v g="$5" -v op="$6" '{ t++; if ((op == ">=" && $1 >= g) || (op == "<=" && $1 <= g)) m++ }
+      END { print m + 0 " of " t + 0 }')
+    read -r m lo hi <<<"$(rel 100 "$3" "$4")"
     # The median with three decimals: at two, 0.998 would read 1.00 beside "not met".
     echo "| $1 | $2 | $(num "$m" 3) ($(num "$lo")-$(num "$hi")) | $(verdict "$m" "$5" "$6") (in $met rounds) |"
   }

@@ -18,6 +18,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -168,15 +169,13 @@ class OneCarrierFairnessTest {
             int complete = 0;
             int headEnd;
             while ((headEnd = pending.indexOf("\r\n\r\n")) >= 0) {
-                List<String> lines = List.of(pending.substring(0, headEnd).split("\r\n"));
-                ResponseGrammar.StatusLine status = ResponseGrammar.statusLine(lines.get(0));
-                List<RawHttp.Field> fields = new ArrayList<>();
-                for (String line : lines.subList(1, lines.size())) fields.add(ResponseGrammar.field(line));
-                ResponseGrammar.Framing framing = ResponseGrammar.framing(status.code(), fields);
-                if (framing.chunked()) throw new IOException("a chunked answer to GET /");
-                int end = headEnd + 4 + (int) framing.length();
+                Iterator<String> lines = List.of(pending.substring(0, headEnd).split("\r\n")).iterator();
+                ResponseGrammar.Head head = ResponseGrammar.head(lines.next(), () -> lines.hasNext() ? lines.next() : "");
+                if (head.framing().chunked()) throw new IOException("a chunked answer to GET /");
+                int end = headEnd + 4 + (int) head.framing().length();
                 if (pending.length() < end) return complete;
-                RawHttp.Reply reply = new RawHttp.Reply(status.version(), status.code(), status.reason(), fields, new byte[0]);
+                ResponseGrammar.StatusLine status = head.status();
+                RawHttp.Reply reply = new RawHttp.Reply(status.version(), status.code(), status.reason(), head.fields(), new byte[0]);
                 assertThat(reply.status()).isEqualTo(200);
                 started.add(reply.startedMicros());
                 finished.add(reply.finishedMicros());

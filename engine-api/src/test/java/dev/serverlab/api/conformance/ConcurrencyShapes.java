@@ -83,13 +83,9 @@ public abstract class ConcurrencyShapes {
              RawHttp http = RawHttp.connect(server.port())) {
             http.send(requests.toString());
             for (int i = 0; i < 1000; i++) {
-                assertThat(http.read().text()).as("answer %d", i).isEqualTo(i % 100 == 50 ? "20\n" : fib(i % 25) + "\n");
+                assertThat(http.read().text()).as("answer %d", i).isEqualTo(i % 100 == 50 ? "20\n" : Expected.fibBody(i % 25));
             }
         }
-    }
-
-    private static long fib(int n) {
-        return n < 2 ? n : fib(n - 1) + fib(n - 2);
     }
 
     /** {@code n} clients, each on its own connection, released together; their answers in client order. */

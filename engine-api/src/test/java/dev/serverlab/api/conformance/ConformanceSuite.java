@@ -199,7 +199,11 @@ public abstract class ConformanceSuite extends ShutdownCases {
         }
     }
 
-    /** A client that sends a thousand requests before it reads anything gets a thousand answers, in order. */
+    /**
+     * A client that pipelines a thousand requests and reads nothing for a while gets a thousand answers, in
+     * order. (The pause is no timing under test: it only makes the client late. Vert.x once closed such a
+     * client about 30 ms after its answers stopped being read.)
+     */
     @Test
     void aThousandPipelinedRequestsGetAThousandAnswersInOrder() throws Exception {
         int n = 1000;
@@ -214,17 +218,14 @@ public abstract class ConformanceSuite extends ShutdownCases {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
+            Thread.sleep(300);
             for (int i = 0; i < n; i++) {
                 RawHttp.Reply reply = http.read();
                 assertThat(reply.status()).as("answer %d", i).isEqualTo(200);
-                assertThat(reply.text()).as("answer %d", i).isEqualTo(fib(i % 20) + "\n");
+                assertThat(reply.text()).as("answer %d", i).isEqualTo(Expected.fibBody(i % 20));
             }
             writer.join();
         }
-    }
-
-    private static long fib(int n) {
-        return n < 2 ? n : fib(n - 1) + fib(n - 2);
     }
 
     @Test

@@ -188,13 +188,8 @@ public final class RawHttp implements Closeable {
     private Reply read(boolean head) throws IOException {
         String statusLine = line();
         if (statusLine == null) throw new IOException("connection closed before a response");
-        ResponseGrammar.StatusLine status = ResponseGrammar.statusLine(statusLine);
-        List<Field> fields = new ArrayList<>();
-        String line;
-        while (!(line = required(line(), "connection closed inside the headers")).isEmpty()) {
-            fields.add(ResponseGrammar.field(line));
-        }
-        ResponseGrammar.Framing framing = ResponseGrammar.framing(status.code(), fields);
+        ResponseGrammar.Head response = ResponseGrammar.head(statusLine, () -> required(line(), "connection closed inside the headers"));
+        ResponseGrammar.Framing framing = response.framing();
         byte[] body;
         if (head || !framing.hasBody()) {
             body = new byte[0];
@@ -206,7 +201,8 @@ public final class RawHttp implements Closeable {
                 throw new IOException("connection closed inside the body: " + body.length + " of " + framing.length() + " bytes");
             }
         }
-        return new Reply(status.version(), status.code(), status.reason(), List.copyOf(fields), body);
+        ResponseGrammar.StatusLine status = response.status();
+        return new Reply(status.version(), status.code(), status.reason(), response.fields(), body);
     }
 
     private byte[] chunked() throws IOException {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -34,6 +35,24 @@ public final class ResponseGrammar {
 
     /** How the body is framed: none, {@code length} bytes, or chunked. */
     public record Framing(boolean hasBody, long length, boolean chunked) {
+    }
+
+    /** A response's head, each part checked: the status line, the fields, and how the body is framed. */
+    public record Head(StatusLine status, List<RawHttp.Field> fields, Framing framing) {
+    }
+
+    /** The field lines of a head, one at a time without their CRLF; the empty line that ends them, then. */
+    @FunctionalInterface
+    public interface FieldLines {
+        String next() throws IOException;
+    }
+
+    /** Checks {@code statusLine}, then each field line as it comes up to the empty one, then the framing. */
+    public static Head head(String statusLine, FieldLines fieldLines) throws IOException {
+        StatusLine status = statusLine(statusLine);
+        List<RawHttp.Field> fields = new ArrayList<>();
+        for (String line = fieldLines.next(); !line.isEmpty(); line = fieldLines.next()) fields.add(field(line));
+        return new Head(status, List.copyOf(fields), framing(status.code(), fields));
     }
 
     public static StatusLine statusLine(String line) throws IOException {
